@@ -1,0 +1,61 @@
+"""``pimsim check FILE.yaml``: validate a hardware config and print its resolved values."""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Console
+from rich.table import Table
+
+from pimsim.config import load_hwconfig
+from pimsim.config.timing import PARAMS
+from pimsim.dram.refresh import make_refresh
+from pimsim.dram.spec import build_spec
+
+
+def register(sub) -> None:
+    p = sub.add_parser("check", help="validate a hardware config and print the resolved values")
+    p.add_argument("config", help="hardware config YAML")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config field (repeatable)")
+    p.add_argument("--json", action="store_true", help="print the resolved config as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    hw = load_hwconfig(args.config, args.sets)
+    spec = build_spec(hw.dram)
+    make_refresh(spec, args.config)  # the refresh policy name must be registered
+    if args.json:
+        print(json.dumps({"config_hash": hw.config_hash, **hw.resolved()}, indent=2, sort_keys=True))
+        return 0
+    d = hw.dram
+    console = Console()
+    console.print(f"[bold]{hw.name}[/bold]  ({args.config}, hash {hw.config_hash})  OK")
+    org = Table(title="DRAM organisation", show_header=False)
+    for k in ("standard", "channels", "ranks", "bank_groups", "banks_per_group", "rows", "columns",
+              "device_width_bits", "devices_per_rank", "burst_length", "data_rate_gbps", "refresh_policy"):
+        org.add_row(k, str(getattr(d, k)))
+    org.add_row("tck_ns", f"{d.tck_ns:.4f}")
+    org.add_row("request_bytes", str(d.request_bytes))
+    org.add_row("row_bytes", str(d.row_bytes))
+    org.add_row("capacity_bytes", f"{d.capacity_bytes:,}")
+    peak = d.request_bytes / (spec.params["nCCDS"] * d.tck_ns)
+    org.add_row("peak_bandwidth_gbps", f"{peak:.3f} GB/s per channel")
+    console.print(org)
+    tim = Table(title="Timing")
+    for col in ("parameter", "cycles", "ns", "meaning"):
+        tim.add_column(col)
+    for name, cycles in d.timing.items():
+        tim.add_row(name, str(cycles), f"{cycles * d.tck_ns:.3f}", PARAMS[name].meaning)
+    console.print(tim)
+    if hw.controller is not None:
+        ctl = Table(title="Controller (trace mode)", show_header=False)
+        for k, v in hw.controller.model_dump().items():
+            ctl.add_row(k, str(v))
+        console.print(ctl)
+    en = Table(title="Energy table", show_header=False)
+    for k, v in hw.energy.model_dump().items():
+        en.add_row(k, str(v))
+    console.print(en)
+    return 0

@@ -1,0 +1,35 @@
+"""The energy table of a hardware config: picojoules per action, milliwatts of static power."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from pimsim.config.presets import load_preset
+from pimsim.config.validate import Strict, validate
+from pimsim.config.yamlio import deep_merge
+from pimsim.errors import PimsimError
+
+NonNeg = Field(ge=0)
+
+
+class EnergyConfig(Strict):
+    """Per-action energies. Each value's source is documented beside it in the YAML."""
+
+    act_pj: float = NonNeg  # one ACT and its later PRE (one row of one bank)
+    pre_pj: float = NonNeg  # a PRE beyond what act_pj includes
+    rd_pj: float = NonNeg  # one column read burst, array + I/O
+    wr_pj: float = NonNeg  # one column write burst, array + I/O
+    ref_pj: float = NonNeg  # one all-bank refresh of one rank
+    ref_pb_pj: float = NonNeg  # one per-bank refresh
+    background_mw: float = NonNeg  # static/background power of one channel
+
+
+def resolve_energy(raw: Any, where: str) -> EnergyConfig:
+    if not isinstance(raw, dict):
+        raise PimsimError("expected a mapping", where=where, key="energy")
+    raw = dict(raw)
+    if "preset" in raw:
+        raw = deep_merge(load_preset("energy", raw.pop("preset"), where), raw)
+    return validate(EnergyConfig, raw, where, prefix="energy")

@@ -1,0 +1,77 @@
+"""A whole hardware config: load, override, validate, resolve, hash.
+
+This is the one place where presets, ``--set`` overrides and derived values
+meet; everything downstream receives frozen, resolved objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+from pydantic import Field
+
+from pimsim.config.dram import DramConfig, resolve_dram
+from pimsim.config.energy import EnergyConfig, resolve_energy
+from pimsim.config.validate import Strict, did_you_mean, validate
+from pimsim.config.yamlio import apply_sets, load_yaml
+from pimsim.errors import PimsimError
+
+
+class ControllerConfig(Strict):
+    """The memory controller of trace mode (the DRAM-simulator front end)."""
+
+    queue_depth: int = Field(gt=0)
+    scheduler: str  # registered: frfcfs, fcfs
+    page_policy: str  # registered: open, closed
+    address_mapping: str  # DRAMsim3-style, e.g. rochrababgco
+
+
+class HwConfig(Strict):
+    name: str
+    dram: DramConfig
+    controller: Optional[ControllerConfig]
+    energy: EnergyConfig
+    source: str  # the file it came from
+
+    def resolved(self) -> dict[str, Any]:
+        """The fully resolved config as plain data (what a run records)."""
+        return self.model_dump(mode="json", exclude={"source"})
+
+    @property
+    def config_hash(self) -> str:
+        blob = json.dumps(self.resolved(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+SECTIONS = ("name", "dram", "controller", "energy")
+
+
+def build_hwconfig(data: dict[str, Any], where: str) -> HwConfig:
+    """Validate a raw mapping (already merged with overrides) into a HwConfig."""
+    for key in data:
+        if key not in SECTIONS:
+            raise PimsimError("unknown key" + did_you_mean(key, SECTIONS), where=where, key=key)
+    for key in ("name", "dram", "energy"):
+        if key not in data:
+            raise PimsimError("missing required key", where=where, key=key)
+    if not isinstance(data["name"], str):
+        raise PimsimError(f"expected a string, got {data['name']!r}", where=where, key="name")
+    dram = resolve_dram(data["dram"], where)
+    controller = None
+    if data.get("controller") is not None:
+        if not isinstance(data["controller"], dict):
+            raise PimsimError("expected a mapping", where=where, key="controller")
+        controller = validate(ControllerConfig, data["controller"], where, prefix="controller")
+    energy = resolve_energy(data["energy"], where)
+    return HwConfig(name=data["name"], dram=dram, controller=controller, energy=energy, source=where)
+
+
+def load_hwconfig(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> HwConfig:
+    """Read ``path``, apply ``--set`` overrides, validate and resolve."""
+    data = load_yaml(path)
+    if sets:
+        data = apply_sets(data, sets)
+    return build_hwconfig(data, str(path))

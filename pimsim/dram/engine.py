@@ -1,0 +1,165 @@
+"""The per-command reference engine: the ground truth every faster path is proven against.
+
+State is Ramulator-style: every node of the channel / rank / bank-group / bank
+tree holds, per command, the earliest cycle that command may issue there.
+``earliest`` is a max over the command's path (and, for a command addressed
+above the bank level, over every node it covers); ``issue`` checks legality
+and raises the entries the rule table names. Time never ticks: callers jump
+straight to the cycle ``earliest`` returns.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from pimsim.dram.commands import BANK, LEVELS
+from pimsim.dram.spec import Addr, DramSpec
+
+
+class ProtocolError(RuntimeError):
+    """An illegal command was issued (a bug in whoever drives the engine)."""
+
+
+class Engine:
+    def __init__(self, spec: DramSpec, keep_log: bool = False) -> None:
+        self.spec = spec
+        self.n_cmds = len(spec.commands)
+        self.sizes = spec.level_sizes()
+        # next_ok[level][node][cmd]: earliest cycle cmd may issue at that node
+        self.next_ok = [[[0] * self.n_cmds for _ in range(n)] for n in self.sizes]
+        self.open_row = [-1] * self.sizes[BANK]
+        self.counts = [0] * self.n_cmds
+        self.log: list[tuple[int, str, int, int, int, int, int, int]] | None = [] if keep_log else None
+        self.last_cycle = -1
+        self._window: dict[tuple[int, int, int], deque[int]] = {}
+        self._plan = [self._compile_plan(cmd) for cmd in range(self.n_cmds)]
+
+    def _compile_plan(self, cmd: int) -> list[tuple[int, bool, int, int, list[tuple[int, int]]]]:
+        """The updates issuing ``cmd`` makes: (level, sibling, window, rule index, [(following, latency)]).
+
+        Plain rules (no window, not sibling) of one level merge into one entry,
+        keeping the largest latency per following command.
+        """
+        plain: dict[int, dict[int, int]] = {}
+        plan = []
+        for rule in self.spec.compiled:
+            if cmd not in rule.preceding:
+                continue
+            if rule.window == 1 and not rule.sibling:
+                merged = plain.setdefault(rule.level, {})
+                for f in rule.following:
+                    merged[f] = max(merged.get(f, rule.latency), rule.latency)
+            else:
+                plan.append((rule.level, rule.sibling, rule.window, rule.index,
+                             [(f, rule.latency) for f in rule.following]))
+        for level, merged in sorted(plain.items()):
+            plan.append((level, False, 1, -1, sorted(merged.items())))
+        return plan
+
+    # -- addressing ---------------------------------------------------------
+    def path(self, addr: Addr) -> list[int]:
+        """Flat node index at every level for a full (bank-level) address."""
+        ch, ra, bg, ba = addr
+        f = self.spec.fanout
+        r = ch * f[1] + ra
+        g = r * f[2] + bg
+        return [ch, r, g, g * f[3] + ba]
+
+    def _span(self, level: int, node: int, target: int) -> range:
+        """Nodes at ``target`` level below ``node`` of ``level`` (target >= level)."""
+        per = self.sizes[target] // self.sizes[level]
+        return range(node * per, (node + 1) * per)
+
+    # -- timing -------------------------------------------------------------
+    def earliest(self, cmd: int, addr: Addr) -> int:
+        """Earliest cycle ``cmd`` may issue at ``addr`` by the timing rules alone."""
+        lvl = self.spec.commands[cmd].level
+        p = self.path(addr)
+        nx = self.next_ok
+        if lvl == BANK:
+            return max(nx[0][p[0]][cmd], nx[1][p[1]][cmd], nx[2][p[2]][cmd], nx[3][p[3]][cmd])
+        t = 0
+        for level in range(lvl + 1):
+            v = nx[level][p[level]][cmd]
+            if v > t:
+                t = v
+        for level in range(lvl + 1, len(LEVELS)):  # nodes the command covers
+            for node in self._span(lvl, p[lvl], level):
+                v = nx[level][node][cmd]
+                if v > t:
+                    t = v
+        return t
+
+    def state_error(self, cmd: int, addr: Addr, row: int) -> str | None:
+        """Why the bank state forbids ``cmd`` now, or None."""
+        c = self.spec.commands[cmd]
+        p = self.path(addr)
+        banks = self._span(c.level, p[c.level], BANK)
+        if c.needs == "open":
+            for b in banks:
+                if self.open_row[b] < 0:
+                    return f"{c.name} to a closed bank"
+                if row >= 0 and self.open_row[b] != row:
+                    return f"{c.name} to row {row} while row {self.open_row[b]} is open"
+        elif c.needs == "closed":
+            for b in banks:
+                if self.open_row[b] >= 0:
+                    return f"{c.name} while a bank is open (row {self.open_row[b]})"
+        return None
+
+    def issue(self, cmd: int, addr: Addr, cycle: int, row: int = -1, col: int = -1) -> None:
+        """Issue ``cmd`` at ``cycle``; raises ProtocolError if that is illegal."""
+        c = self.spec.commands[cmd]
+        if cycle < self.last_cycle:
+            raise ProtocolError(f"{c.name} at cycle {cycle} issued before cycle {self.last_cycle}")
+        ready = self.earliest(cmd, addr)
+        if cycle < ready:
+            raise ProtocolError(f"{c.name} at cycle {cycle} violates timing (earliest {ready}) at {addr}")
+        why = self.state_error(cmd, addr, row)
+        if why:
+            raise ProtocolError(f"{why} at cycle {cycle}, {addr}")
+        self.last_cycle = cycle
+        p = self.path(addr)
+        lvl = c.level
+        nx = self.next_ok
+        for rl, sibling, window, rule_index, updates in self._plan[cmd]:
+            if sibling:
+                if lvl < rl:
+                    continue
+                nodes = [n for n in self._span(rl - 1, p[rl - 1], rl) if n != p[rl]]
+            elif lvl >= rl:
+                nodes = (p[rl],)
+            else:
+                nodes = self._span(lvl, p[lvl], rl)
+            for node in nodes:
+                if window > 1:
+                    key = (rule_index, rl, node)
+                    hist = self._window.get(key)
+                    if hist is None:
+                        hist = self._window[key] = deque(maxlen=window)
+                    hist.append(cycle)
+                    if len(hist) < window:
+                        continue
+                    t0 = hist[0]
+                else:
+                    t0 = cycle
+                row_ok = nx[rl][node]
+                for f, lat in updates:
+                    t = t0 + lat
+                    if row_ok[f] < t:
+                        row_ok[f] = t
+        if c.effect != "none":
+            new = row if c.effect == "open" else -1
+            for b in self._span(lvl, p[lvl], BANK):
+                self.open_row[b] = new
+        self.counts[cmd] += 1
+        if self.log is not None:
+            self.log.append((cycle, c.name, *addr, row, col))
+
+    # -- views --------------------------------------------------------------
+    def count(self, name: str) -> int:
+        return self.counts[self.spec.cmd_id[name]]
+
+    def open_banks(self, level: int, addr: Addr) -> list[int]:
+        p = self.path(addr)
+        return [b for b in self._span(level, p[level], BANK) if self.open_row[b] >= 0]

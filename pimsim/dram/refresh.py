@@ -1,0 +1,104 @@
+"""Refresh policies, registered by name (``dram.refresh_policy``).
+
+A policy keeps one rank's refresh schedule. Refreshes fall due on a fixed
+grid (the k-th at k x interval, never postponed, as Ramulator 2 and DRAMsim3
+schedule them); a due refresh blocks its rank until done and is issued after
+precharging whatever it needs closed. Whoever drives the engine (the trace
+controller, the PIM channel) asks ``next_command`` and issues what it gets.
+"""
+
+from __future__ import annotations
+
+from pimsim.config.validate import did_you_mean
+from pimsim.dram.commands import BANK, RANK
+from pimsim.dram.engine import Engine
+from pimsim.dram.spec import Addr, DramSpec
+from pimsim.errors import PimsimError
+
+REFRESH_POLICIES: dict[str, type["RefreshPolicy"]] = {}
+
+
+def register(name: str):
+    def deco(cls):
+        REFRESH_POLICIES[name] = cls
+        cls.policy_name = name
+        return cls
+
+    return deco
+
+
+class RefreshPolicy:
+    policy_name = ""
+
+    def __init__(self, spec: DramSpec, channel: int, rank: int) -> None:
+        self.spec = spec
+        self.rank_addr: Addr = (channel, rank, 0, 0)
+        self.ids = spec.cmd_id
+        self.interval = self.refresh_interval()
+        self.next_due = self.interval
+        self.issued = 0
+
+    def refresh_interval(self) -> int:
+        raise NotImplementedError
+
+    def next_command(self, engine: Engine) -> tuple[int, Addr]:
+        """The command the due refresh needs now (a precharge first, if banks are open)."""
+        raise NotImplementedError
+
+    def on_issue(self, cmd: int) -> None:
+        """Advance the schedule when the refresh command itself issued."""
+        if self.spec.commands[cmd].refresh:
+            self.issued += 1
+            self.next_due += self.interval
+            self.advance()
+
+    def advance(self) -> None:
+        pass
+
+
+@register("all_bank")
+class AllBankRefresh(RefreshPolicy):
+    """REFab every nREFI; PREA first if any bank of the rank is open."""
+
+    def refresh_interval(self) -> int:
+        return self.spec.params["nREFI"]
+
+    def next_command(self, engine: Engine) -> tuple[int, Addr]:
+        if engine.open_banks(RANK, self.rank_addr):
+            return self.ids["PREA"], self.rank_addr
+        return self.ids["REFab"], self.rank_addr
+
+
+@register("per_bank")
+class PerBankRefresh(RefreshPolicy):
+    """REFpb to one bank every nREFI / banks, round-robin; PRE that bank first if open."""
+
+    def __init__(self, spec: DramSpec, channel: int, rank: int) -> None:
+        super().__init__(spec, channel, rank)
+        self.bank = 0
+
+    def refresh_interval(self) -> int:
+        return max(1, self.spec.params["nREFI"] // self.spec.cfg.banks_per_rank)
+
+    def target(self) -> Addr:
+        g, b = divmod(self.bank, self.spec.cfg.banks_per_group)
+        return (self.rank_addr[0], self.rank_addr[1], g, b)
+
+    def next_command(self, engine: Engine) -> tuple[int, Addr]:
+        addr = self.target()
+        if engine.open_banks(BANK, addr):
+            return self.ids["PRE"], addr
+        return self.ids["REFpb"], addr
+
+    def advance(self) -> None:
+        self.bank = (self.bank + 1) % self.spec.cfg.banks_per_rank
+
+
+def make_refresh(spec: DramSpec, where: str = "") -> list[RefreshPolicy]:
+    """One policy object per (channel, rank), in flat rank order."""
+    name = spec.cfg.refresh_policy
+    cls = REFRESH_POLICIES.get(name)
+    if cls is None:
+        raise PimsimError(f"unknown refresh policy {name!r}" + did_you_mean(name, list(REFRESH_POLICIES)),
+                          where=where, key="dram.refresh_policy")
+    return [cls(spec, ch, r) for ch in range(spec.cfg.channels) for r in range(spec.cfg.ranks)]

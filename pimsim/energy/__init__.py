@@ -1,0 +1,1 @@
+"""Energy = action counts x the energy table + static power x time. Reads counts only."""

@@ -1,0 +1,216 @@
+"""Trace-mode memory controller: transaction queue, FR-FCFS scheduling, open or closed page, refresh.
+
+What users of DRAMsim3 and Ramulator 2 expect. Each channel has one
+transaction queue (``controller.queue_depth``). Requests enter in file
+order, no earlier than their arrival cycle, at most one per cycle, and only
+while their channel's queue has room. Every cycle each channel issues at most
+one command: a due refresh first (it blocks its rank; PREA before REFab), else
+the scheduler's pick among requests whose next command is legal now. A
+request's next command is its column access if its row is open, PRE if
+another row is open (never while a queued request still hits that row), ACT
+if the bank is closed. A read is done when its data has returned
+(RD + nCL + nBL), a write when its data is written (WR + nCWL + nBL).
+
+Time never ticks: when nothing can issue, the clock jumps to the earliest
+cycle at which a command becomes legal, a request can enter, or a refresh
+falls due.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pimsim.config.hw import ControllerConfig
+from pimsim.config.validate import did_you_mean
+from pimsim.dram.engine import Engine
+from pimsim.dram.refresh import make_refresh
+from pimsim.dram.spec import DramSpec
+from pimsim.errors import PimsimError
+from pimsim.trace.mapping import parse_mapping
+from pimsim.trace.reader import Trace
+
+INF = float("inf")
+
+# Scheduler: priority key of a ready candidate (smaller wins).
+SCHEDULERS = {
+    "frfcfs": lambda is_hit, idx: (not is_hit, idx),  # row hits first, then oldest
+    "fcfs": lambda is_hit, idx: (False, idx),  # oldest first
+}
+PAGE_POLICIES = ("open", "closed")  # closed: auto-precharge when no queued request hits the row
+
+
+@dataclass
+class TraceResult:
+    cycles: int
+    requests: int
+    reads: int
+    writes: int
+    counts: dict[str, int]
+    row_hits: int
+    read_latency_sum: int
+    refresh_cycles: int
+    log: list | None = field(default=None, repr=False)
+
+
+def _registered(value: str, known, key: str, where: str) -> None:
+    if value not in known:
+        raise PimsimError(f"unknown {key.split('.')[-1]} {value!r}" + did_you_mean(value, list(known)),
+                          where=where, key=key)
+
+
+def run_trace(spec: DramSpec, ctrl: ControllerConfig, trace: Trace, where: str = "",
+              keep_log: bool = False) -> TraceResult:
+    _registered(ctrl.scheduler, SCHEDULERS, "controller.scheduler", where)
+    _registered(ctrl.page_policy, PAGE_POLICIES, "controller.page_policy", where)
+    mapping = parse_mapping(ctrl.address_mapping, spec.cfg, where)
+    over = (trace.addr >> np.uint64(mapping.total_bits)) != 0
+    if over.any():
+        i = int(np.argmax(over))
+        cap = spec.cfg.capacity_bytes
+        raise PimsimError(f"address {int(trace.addr[i]):#x} is beyond the capacity of {cap:#x} bytes",
+                          where=where, key=f"line {int(trace.lines[i])}")
+    f = mapping.decode(trace.addr)
+    fan = spec.fanout
+    rank_flat = f["ch"] * fan[1] + f["ra"]
+    bank_flat = (rank_flat * fan[2] + f["bg"]) * fan[3] + f["ba"]
+    return _Controller(spec, ctrl, keep_log).run(
+        f["ch"].tolist(), rank_flat.tolist(), bank_flat.tolist(), f["ro"].tolist(), f["co"].tolist(),
+        trace.is_write.tolist(), trace.arrival.tolist())
+
+
+class _Controller:
+    def __init__(self, spec: DramSpec, ctrl: ControllerConfig, keep_log: bool) -> None:
+        self.spec = spec
+        self.depth = ctrl.queue_depth
+        self.key = SCHEDULERS[ctrl.scheduler]
+        self.closed_page = ctrl.page_policy == "closed"
+        self.eng = Engine(spec, keep_log=keep_log)
+        self.refresh = make_refresh(spec)
+        ids = spec.cmd_id
+        self.ACT, self.PRE = ids["ACT"], ids["PRE"]
+        self.col_cmd = {(False, False): ids["RD"], (True, False): ids["WR"],
+                        (False, True): ids["RDA"], (True, True): ids["WRA"]}
+        self.bank_addr = [spec.addr_of_bank(b) for b in range(len(self.eng.open_row))]
+        nx = self.eng.next_ok
+        # per bank: the four per-command rows on its path, for a cheap earliest()
+        self.bank_rows = [tuple(nx[lvl][n] for lvl, n in enumerate(self.eng.path(a))) for a in self.bank_addr]
+
+    def _earliest(self, cmd: int, bank: int) -> int:
+        r0, r1, r2, r3 = self.bank_rows[bank]
+        return max(r0[cmd], r1[cmd], r2[cmd], r3[cmd])
+
+    def run(self, chan, rank, bank, row, col, write, arrival) -> TraceResult:
+        eng, spec = self.eng, self.spec
+        n = len(chan)
+        n_ch = spec.cfg.channels
+        ranks_per_ch = spec.cfg.ranks
+        bank_rank = [b // spec.cfg.banks_per_rank for b in range(len(eng.open_row))]
+        queues: list[dict[int, list[int]]] = [{} for _ in range(n_ch)]
+        qlen = [0] * n_ch
+        acted = [False] * n
+        nCL, nCWL, nBL = spec.params["nCL"], spec.params["nCWL"], spec.params["nBL"]
+        nxt, last_enq, served, done = 0, -1, 0, 0
+        row_hits = lat_sum = 0
+        now = 0
+        key = self.key
+        ACT, PRE = self.ACT, self.PRE
+        open_row = eng.open_row
+        while served < n:
+            # 1. one request may enter this cycle
+            if nxt < n and arrival[nxt] <= now and last_enq < now and qlen[chan[nxt]] < self.depth:
+                c = chan[nxt]
+                queues[c].setdefault(bank[nxt], []).append(nxt)
+                qlen[c] += 1
+                last_enq = now
+                nxt += 1
+            issued = False
+            wake = INF
+            # 2. each channel issues at most one command
+            for c in range(n_ch):
+                blocked = set()
+                best = None
+                for pol in self.refresh[c * ranks_per_ch:(c + 1) * ranks_per_ch]:
+                    if now >= pol.next_due:
+                        blocked.add(pol.rank_addr[1] + c * ranks_per_ch)
+                        cmd, addr = pol.next_command(eng)
+                        t = eng.earliest(cmd, addr)
+                        if t <= now and best is None:
+                            best = (cmd, addr, pol)
+                        elif t < wake:
+                            wake = t
+                    elif pol.next_due < wake:
+                        wake = pol.next_due
+                if best is not None:
+                    cmd, addr, pol = best
+                    eng.issue(cmd, addr, now)
+                    pol.on_issue(cmd)
+                    issued = True
+                    continue
+                best_key = None
+                for b, reqs in queues[c].items():
+                    if blocked and bank_rank[b] in blocked:
+                        continue
+                    r_open = open_row[b]
+                    hit = -1
+                    if r_open >= 0:
+                        for i in reqs:
+                            if row[i] == r_open:
+                                hit = i
+                                break
+                    if hit >= 0:
+                        req = hit
+                        if self.closed_page:
+                            more = any(row[j] == r_open for j in reqs if j != hit)
+                            cmd = self.col_cmd[(write[hit], not more)]
+                        else:
+                            cmd = self.col_cmd[(write[hit], False)]
+                    else:
+                        req = reqs[0]
+                        cmd = PRE if r_open >= 0 else ACT
+                    t = self._earliest(cmd, b)
+                    if t <= now:
+                        k = key(hit >= 0, req)
+                        if best_key is None or k < best_key:
+                            best_key, best = k, (cmd, b, req)
+                    elif t < wake:
+                        wake = t
+                if best is None:
+                    continue
+                cmd, b, req = best
+                eng.issue(cmd, self.bank_addr[b], now, row=row[req], col=col[req])
+                issued = True
+                if cmd == ACT:
+                    acted[req] = True
+                elif cmd != PRE:
+                    reqs = queues[c][b]
+                    reqs.remove(req)
+                    if not reqs:
+                        del queues[c][b]
+                    qlen[c] -= 1
+                    served += 1
+                    if not acted[req]:
+                        row_hits += 1
+                    if write[req]:
+                        end = now + nCWL + nBL
+                    else:
+                        end = now + nCL + nBL
+                        lat_sum += end - arrival[req]
+                    if end > done:
+                        done = end
+            # 3. jump to the next cycle at which anything can happen
+            if issued:
+                now += 1
+                continue
+            if nxt < n and qlen[chan[nxt]] < self.depth:
+                t = max(arrival[nxt], last_enq + 1)
+                if t < wake:
+                    wake = t
+            if wake == INF:
+                raise RuntimeError("trace controller stalled with requests pending")
+            now = max(now + 1, int(wake))
+        counts = {cmd.name: eng.counts[i] for i, cmd in enumerate(spec.commands)}
+        reads = sum(1 for w in write if not w)
+        ref_cycles = counts["REFab"] * spec.params["nRFC"] + counts["REFpb"] * spec.params["nRFCpb"]
+        return TraceResult(done, n, reads, n - reads, counts, row_hits, lat_sum, ref_cycles, eng.log)

@@ -1,0 +1,77 @@
+"""Trace files in DRAMsim3's format: ``0x<hex address> READ|WRITE <arrival cycle>`` per line.
+
+Blank lines and lines starting with ``#`` are skipped. Requests keep file
+order (it is the order they enter the controller); arrival cycles must not
+decrease.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pimsim.errors import PimsimError
+
+OPS = {"READ": False, "WRITE": True}
+
+
+@dataclass(frozen=True)
+class Trace:
+    addr: np.ndarray  # uint64 byte addresses
+    is_write: np.ndarray  # bool
+    arrival: np.ndarray  # int64 cycles
+    lines: np.ndarray  # source line numbers, for messages
+
+    def __len__(self) -> int:
+        return len(self.addr)
+
+
+def parse_trace(text: str, where: str) -> Trace:
+    addrs, writes, arrivals, lines = [], [], [], []
+    last = 0
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split()
+        if len(parts) != 3:
+            raise PimsimError("expected '0x<hex address> READ|WRITE <cycle>'", where=where, key=f"line {n}")
+        a, op, cyc = parts
+        if not a.lower().startswith("0x"):
+            raise PimsimError(f"address {a!r} must be hexadecimal with 0x", where=where, key=f"line {n}")
+        try:
+            addr = int(a, 16)
+        except ValueError:
+            raise PimsimError(f"address {a!r} is not hexadecimal", where=where, key=f"line {n}") from None
+        if op not in OPS:
+            raise PimsimError(f"operation {op!r} must be READ or WRITE", where=where, key=f"line {n}")
+        if not cyc.isdigit():
+            raise PimsimError(f"arrival cycle {cyc!r} must be a non-negative integer", where=where, key=f"line {n}")
+        cycle = int(cyc)
+        if cycle < last:
+            raise PimsimError(f"arrival cycle {cycle} is before the previous line's {last}", where=where,
+                              key=f"line {n}")
+        if addr >= 1 << 64:
+            raise PimsimError(f"address {a} exceeds 64 bits", where=where, key=f"line {n}")
+        last = cycle
+        addrs.append(addr)
+        writes.append(OPS[op])
+        arrivals.append(cycle)
+        lines.append(n)
+    if not addrs:
+        raise PimsimError("trace holds no requests", where=where)
+    return Trace(np.array(addrs, dtype=np.uint64), np.array(writes, dtype=bool),
+                 np.array(arrivals, dtype=np.int64), np.array(lines, dtype=np.int64))
+
+
+def read_trace(path: str | Path) -> Trace:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PimsimError("trace file not found", where=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PimsimError(f"cannot read trace ({exc.__class__.__name__})", where=str(path)) from None
+    return parse_trace(text, str(path))

@@ -1,0 +1,33 @@
+"""Trace-mode results as the flat metrics dictionary that ``pimsim trace`` prints."""
+
+from __future__ import annotations
+
+from pimsim.config.hw import HwConfig
+from pimsim.energy.dram import dram_energy_pj
+from pimsim.trace.controller import TraceResult
+
+
+def trace_metrics(hw: HwConfig, res: TraceResult, wall_s: float) -> dict:
+    d = hw.dram
+    seconds = res.cycles * d.tck_ns * 1e-9
+    energy = dram_energy_pj(res.counts, hw.energy, res.cycles, d.tck_ns, d.channels)
+    return {
+        "hw": hw.name,
+        "config_hash": hw.config_hash,
+        "cycles": res.cycles,
+        "time_ns": round(res.cycles * d.tck_ns, 3),
+        "requests": res.requests,
+        "reads": res.reads,
+        "writes": res.writes,
+        "act": res.counts["ACT"],
+        "pre": res.counts["PRE"] + res.counts["PREA"],
+        "ref": res.counts["REFab"] + res.counts["REFpb"],
+        "row_hits": res.row_hits,
+        "row_hit_rate": round(res.row_hits / res.requests, 6),
+        "bandwidth_gbps": round(res.requests * d.request_bytes / (seconds * 1e9), 4) if seconds else 0.0,
+        "avg_read_latency_cycles": round(res.read_latency_sum / res.reads, 3) if res.reads else 0.0,
+        "refresh_cycles": res.refresh_cycles,
+        "energy_pj": round(sum(energy.values()), 3),
+        "energy_breakdown_pj": {k: round(v, 3) for k, v in energy.items()},
+        "wall_s": round(wall_s, 4),
+    }
