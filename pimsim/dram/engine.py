@@ -23,6 +23,8 @@ class ProtocolError(RuntimeError):
 class Engine:
     def __init__(self, spec: DramSpec, keep_log: bool = False) -> None:
         self.spec = spec
+        self.commands = spec.commands
+        self.fanout = spec.fanout
         self.n_cmds = len(spec.commands)
         self.sizes = spec.level_sizes()
         # next_ok[level][node][cmd]: earliest cycle cmd may issue at that node
@@ -33,6 +35,8 @@ class Engine:
         self.last_cycle = -1
         self._window: dict[tuple[int, int, int], deque[int]] = {}
         self._plan = [self._compile_plan(cmd) for cmd in range(self.n_cmds)]
+        n = len(LEVELS)
+        self._per = [[self.sizes[t] // self.sizes[lv] if t >= lv else 0 for t in range(n)] for lv in range(n)]
 
     def _compile_plan(self, cmd: int) -> list[tuple[int, bool, int, int, list[tuple[int, int]]]]:
         """The updates issuing ``cmd`` makes: (level, sibling, window, rule index, [(following, latency)]).
@@ -57,24 +61,25 @@ class Engine:
         return plan
 
     # -- addressing ---------------------------------------------------------
-    def path(self, addr: Addr) -> list[int]:
+    def path(self, addr: Addr) -> tuple[int, int, int, int]:
         """Flat node index at every level for a full (bank-level) address."""
         ch, ra, bg, ba = addr
-        f = self.spec.fanout
-        r = ch * f[1] + ra
-        g = r * f[2] + bg
-        return [ch, r, g, g * f[3] + ba]
+        _, f1, f2, f3 = self.fanout
+        r = ch * f1 + ra
+        g = r * f2 + bg
+        return (ch, r, g, g * f3 + ba)
 
     def _span(self, level: int, node: int, target: int) -> range:
         """Nodes at ``target`` level below ``node`` of ``level`` (target >= level)."""
-        per = self.sizes[target] // self.sizes[level]
+        per = self._per[level][target]
         return range(node * per, (node + 1) * per)
 
     # -- timing -------------------------------------------------------------
     def earliest(self, cmd: int, addr: Addr) -> int:
         """Earliest cycle ``cmd`` may issue at ``addr`` by the timing rules alone."""
-        lvl = self.spec.commands[cmd].level
-        p = self.path(addr)
+        return self._earliest(cmd, self.commands[cmd].level, self.path(addr))
+
+    def _earliest(self, cmd: int, lvl: int, p: tuple[int, int, int, int]) -> int:
         nx = self.next_ok
         if lvl == BANK:
             return max(nx[0][p[0]][cmd], nx[1][p[1]][cmd], nx[2][p[2]][cmd], nx[3][p[3]][cmd])
@@ -92,35 +97,37 @@ class Engine:
 
     def state_error(self, cmd: int, addr: Addr, row: int) -> str | None:
         """Why the bank state forbids ``cmd`` now, or None."""
-        c = self.spec.commands[cmd]
-        p = self.path(addr)
-        banks = self._span(c.level, p[c.level], BANK)
-        if c.needs == "open":
-            for b in banks:
-                if self.open_row[b] < 0:
+        return self._state_error(self.commands[cmd], self.path(addr), row)
+
+    def _state_error(self, c, p: tuple[int, int, int, int], row: int) -> str | None:
+        if c.needs == "any":
+            return None
+        open_row = self.open_row
+        for b in self._span(c.level, p[c.level], BANK):
+            r = open_row[b]
+            if c.needs == "open":
+                if r < 0:
                     return f"{c.name} to a closed bank"
-                if row >= 0 and self.open_row[b] != row:
-                    return f"{c.name} to row {row} while row {self.open_row[b]} is open"
-        elif c.needs == "closed":
-            for b in banks:
-                if self.open_row[b] >= 0:
-                    return f"{c.name} while a bank is open (row {self.open_row[b]})"
+                if row >= 0 and r != row:
+                    return f"{c.name} to row {row} while row {r} is open"
+            elif r >= 0:
+                return f"{c.name} while a bank is open (row {r})"
         return None
 
     def issue(self, cmd: int, addr: Addr, cycle: int, row: int = -1, col: int = -1) -> None:
         """Issue ``cmd`` at ``cycle``; raises ProtocolError if that is illegal."""
-        c = self.spec.commands[cmd]
+        c = self.commands[cmd]
+        lvl = c.level
+        p = self.path(addr)
         if cycle < self.last_cycle:
             raise ProtocolError(f"{c.name} at cycle {cycle} issued before cycle {self.last_cycle}")
-        ready = self.earliest(cmd, addr)
+        ready = self._earliest(cmd, lvl, p)
         if cycle < ready:
             raise ProtocolError(f"{c.name} at cycle {cycle} violates timing (earliest {ready}) at {addr}")
-        why = self.state_error(cmd, addr, row)
+        why = self._state_error(c, p, row)
         if why:
             raise ProtocolError(f"{why} at cycle {cycle}, {addr}")
         self.last_cycle = cycle
-        p = self.path(addr)
-        lvl = c.level
         nx = self.next_ok
         for rl, sibling, window, rule_index, updates in self._plan[cmd]:
             if sibling:
@@ -150,8 +157,11 @@ class Engine:
                         row_ok[f] = t
         if c.effect != "none":
             new = row if c.effect == "open" else -1
-            for b in self._span(lvl, p[lvl], BANK):
-                self.open_row[b] = new
+            if lvl == BANK:
+                self.open_row[p[BANK]] = new
+            else:
+                for b in self._span(lvl, p[lvl], BANK):
+                    self.open_row[b] = new
         self.counts[cmd] += 1
         if self.log is not None:
             self.log.append((cycle, c.name, *addr, row, col))

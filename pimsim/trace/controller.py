@@ -97,9 +97,20 @@ class _Controller:
         # per bank: the four per-command rows on its path, for a cheap earliest()
         self.bank_rows = [tuple(nx[lvl][n] for lvl, n in enumerate(self.eng.path(a))) for a in self.bank_addr]
 
-    def _earliest(self, cmd: int, bank: int) -> int:
-        r0, r1, r2, r3 = self.bank_rows[bank]
-        return max(r0[cmd], r1[cmd], r2[cmd], r3[cmd])
+    def _candidate(self, b: int, reqs: list[int], row: list[int], write: list[bool]) -> tuple[int, int, bool]:
+        """The bank's next command: its oldest row hit's column access, else PRE or ACT for its oldest."""
+        r_open = self.eng.open_row[b]
+        if r_open >= 0:
+            for i in reqs:
+                if row[i] == r_open:
+                    more = self.closed_page and any(row[j] == r_open for j in reqs if j != i)
+                    return self.col_cmd[(write[i], self.closed_page and not more)], i, True
+            return self.PRE, reqs[0], False
+        return self.ACT, reqs[0], False
+
+    def banks_under(self, cmd: int, addr) -> range:
+        level = self.spec.commands[cmd].level
+        return self.spec.bank_span(level, addr)
 
     def run(self, chan, rank, bank, row, col, write, arrival) -> TraceResult:
         eng, spec = self.eng, self.spec
@@ -117,11 +128,16 @@ class _Controller:
         key = self.key
         ACT, PRE = self.ACT, self.PRE
         open_row = eng.open_row
+        n_banks = len(open_row)
+        cand: list = [None] * n_banks  # per bank: (next command, request, is row hit) or None
+        cand_t = [-1] * n_banks  # per bank: lower bound of that command's earliest cycle
+        bank_rows = self.bank_rows
         while served < n:
             # 1. one request may enter this cycle
             if nxt < n and arrival[nxt] <= now and last_enq < now and qlen[chan[nxt]] < self.depth:
                 c = chan[nxt]
                 queues[c].setdefault(bank[nxt], []).append(nxt)
+                cand[bank[nxt]], cand_t[bank[nxt]] = None, -1
                 qlen[c] += 1
                 last_enq = now
                 nxt += 1
@@ -146,32 +162,34 @@ class _Controller:
                     cmd, addr, pol = best
                     eng.issue(cmd, addr, now)
                     pol.on_issue(cmd)
+                    for b in self.banks_under(cmd, addr):
+                        cand[b], cand_t[b] = None, -1
                     issued = True
                     continue
                 best_key = None
                 for b, reqs in queues[c].items():
                     if blocked and bank_rank[b] in blocked:
                         continue
-                    r_open = open_row[b]
-                    hit = -1
-                    if r_open >= 0:
-                        for i in reqs:
-                            if row[i] == r_open:
-                                hit = i
-                                break
-                    if hit >= 0:
-                        req = hit
-                        if self.closed_page:
-                            more = any(row[j] == r_open for j in reqs if j != hit)
-                            cmd = self.col_cmd[(write[hit], not more)]
-                        else:
-                            cmd = self.col_cmd[(write[hit], False)]
-                    else:
-                        req = reqs[0]
-                        cmd = PRE if r_open >= 0 else ACT
-                    t = self._earliest(cmd, b)
+                    t = cand_t[b]
+                    if t > now:  # a lower bound: bounds only rise until this bank changes
+                        if t < wake:
+                            wake = t
+                        continue
+                    cd = cand[b]
+                    if cd is None:
+                        cd = cand[b] = self._candidate(b, reqs, row, write)
+                    cmd, req, is_hit = cd
+                    r0, r1, r2, r3 = bank_rows[b]
+                    t = r0[cmd]
+                    if r1[cmd] > t:
+                        t = r1[cmd]
+                    if r2[cmd] > t:
+                        t = r2[cmd]
+                    if r3[cmd] > t:
+                        t = r3[cmd]
+                    cand_t[b] = t
                     if t <= now:
-                        k = key(hit >= 0, req)
+                        k = key(is_hit, req)
                         if best_key is None or k < best_key:
                             best_key, best = k, (cmd, b, req)
                     elif t < wake:
@@ -180,6 +198,7 @@ class _Controller:
                     continue
                 cmd, b, req = best
                 eng.issue(cmd, self.bank_addr[b], now, row=row[req], col=col[req])
+                cand[b], cand_t[b] = None, -1
                 issued = True
                 if cmd == ACT:
                     acted[req] = True

@@ -1,0 +1,60 @@
+"""Trace files and address mapping: decoding, and clean errors for bad lines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pimsim.config import load_hwconfig
+from pimsim.errors import PimsimError
+from pimsim.trace.mapping import parse_mapping
+from pimsim.trace.reader import parse_trace
+
+GDDR6 = "hwconfigs/dram/gddr6-x16-14gbps.yaml"
+
+
+def test_rochrababgco_puts_columns_lowest_above_the_request_offset():
+    m = parse_mapping("rochrababgco", load_hwconfig(GDDR6).dram)
+    # 32 B requests (5 bits), 64 columns (6), 4 groups (2), 4 banks (2), 16384 rows (14)
+    assert m.shifts == {"co": 5, "bg": 11, "ba": 13, "ra": 15, "ch": 15, "ro": 15}
+    assert m.total_bits == 29
+    f = m.decode(np.array([(5 << 15) | (2 << 13) | (3 << 11) | (7 << 5)], dtype=np.uint64))
+    assert (f["ro"][0], f["ba"][0], f["bg"][0], f["co"][0]) == (5, 2, 3, 7)
+
+
+def test_encode_and_decode_are_inverse():
+    m = parse_mapping("cobabgrochra", load_hwconfig(GDDR6).dram)
+    a = m.encode(bg=1, ba=2, ro=300, co=17)
+    f = m.decode(np.array([a], dtype=np.uint64))
+    assert (f["bg"][0], f["ba"][0], f["ro"][0], f["co"][0]) == (1, 2, 300, 17)
+
+
+@pytest.mark.parametrize("text", ["rochrababg", "rochrababgxx", "rorochbabgco"])
+def test_bad_mapping_strings_are_refused(text):
+    with pytest.raises(PimsimError, match="controller.address_mapping"):
+        parse_mapping(text, load_hwconfig(GDDR6).dram)
+
+
+def test_trace_parses_reads_writes_and_arrivals():
+    tr = parse_trace("# comment\n0x40 READ 0\n\n0x80 WRITE 5\n", "t")
+    assert tr.addr.tolist() == [0x40, 0x80] and tr.is_write.tolist() == [False, True]
+    assert tr.arrival.tolist() == [0, 5] and tr.lines.tolist() == [2, 4]
+
+
+@pytest.mark.parametrize("text,line,what", [
+    ("0x40 READ 0\n0x40 READ\n", 2, "expected"),
+    ("0x40 LOAD 0\n", 1, "READ or WRITE"),
+    ("40 READ 0\n", 1, "hexadecimal"),
+    ("0xZZ READ 0\n", 1, "not hexadecimal"),
+    ("0x40 READ -3\n", 1, "non-negative"),
+    ("0x40 READ 9\n0x40 READ 3\n", 2, "before the previous"),
+])
+def test_bad_trace_line_names_its_line_number(text, line, what):
+    with pytest.raises(PimsimError) as info:
+        parse_trace(text, "t.trace")
+    assert f"t.trace: line {line}: " in str(info.value) and what in str(info.value)
+
+
+def test_empty_trace_is_refused():
+    with pytest.raises(PimsimError, match="no requests"):
+        parse_trace("# nothing\n", "t")
