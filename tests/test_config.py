@@ -105,7 +105,7 @@ def test_both_units_for_one_parameter_is_an_error(tmp_path):
     (BASE.replace("channels: 1", "timing: {nRC: 10}"), "inconsistent: nRC"),
     (BASE.replace("channels: 1", "rows: 1000"), "dram.device_density_mbit"),
     (BASE.replace("gddr6-x16-14gbps", "gddr7"), "unknown preset"),
-    (BASE + "sim: {}\n", "sim: unknown key"),
+    (BASE + "simulation: {}\n", "simulation: unknown key"),
     ("name: x\nenergy: {preset: gddr6}\n", "dram: missing required key"),
 ])
 def test_bad_config_gives_one_line_naming_file_and_key(tmp_path, text, where):

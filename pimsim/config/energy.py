@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from pydantic import Field
 
@@ -24,6 +24,17 @@ class EnergyConfig(Strict):
     ref_pj: float = NonNeg  # one all-bank refresh of one rank
     ref_pb_pj: float = NonNeg  # one per-bank refresh
     background_mw: float = NonNeg  # static/background power of one channel
+    # PIM actions (null where a config has no PIM: a run that needs one names the missing key)
+    mac_pj: Optional[float] = Field(default=None, ge=0)  # one bank's MAC command: mac_lanes MACs + array column read
+    gb_write_pj: Optional[float] = Field(default=None, ge=0)  # one global-buffer write burst: I/O + SRAM write
+    mac_read_pj: Optional[float] = Field(default=None, ge=0)  # one accumulator read-out burst over the I/O
+    mac_write_pj: Optional[float] = Field(default=None, ge=0)  # one accumulator write (bias/init) burst
+    # ASIC (28 nm) actions
+    asic_add_pj: Optional[float] = Field(default=None, ge=0)  # one BF16 add
+    asic_mul_pj: Optional[float] = Field(default=None, ge=0)  # one BF16 multiply
+    asic_cmp_pj: Optional[float] = Field(default=None, ge=0)  # one compare (max, argmax)
+    asic_sram_pj_per_byte: Optional[float] = Field(default=None, ge=0)  # on-chip buffer access
+    asic_static_mw: Optional[float] = Field(default=None, ge=0)  # ASIC leakage and clock tree
 
 
 def resolve_energy(raw: Any, where: str) -> EnergyConfig:

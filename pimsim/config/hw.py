@@ -15,6 +15,7 @@ from pydantic import Field
 
 from pimsim.config.dram import DramConfig, resolve_dram
 from pimsim.config.energy import EnergyConfig, resolve_energy
+from pimsim.config.pim import AsicConfig, PimConfig, SimConfig
 from pimsim.config.validate import Strict, did_you_mean, validate
 from pimsim.config.yamlio import apply_sets, load_yaml
 from pimsim.errors import PimsimError
@@ -34,7 +35,17 @@ class HwConfig(Strict):
     dram: DramConfig
     controller: Optional[ControllerConfig]
     energy: EnergyConfig
+    pim: Optional[PimConfig] = None  # absent in DRAM-only (trace mode) configs
+    asic: Optional[AsicConfig] = None
+    sim: Optional[SimConfig] = None
     source: str  # the file it came from
+
+    def require(self, section: str):
+        """A section a command needs; its absence is a one-line error naming it."""
+        value = getattr(self, section)
+        if value is None:
+            raise PimsimError(f"this command needs a {section} section", where=self.source, key=section)
+        return value
 
     def resolved(self) -> dict[str, Any]:
         """The fully resolved config as plain data (what a run records)."""
@@ -46,7 +57,8 @@ class HwConfig(Strict):
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-SECTIONS = ("name", "dram", "controller", "energy")
+SECTIONS = ("name", "dram", "controller", "energy", "pim", "asic", "sim")
+OPTIONAL_SECTIONS = {"pim": PimConfig, "asic": AsicConfig, "sim": SimConfig}
 
 
 def build_hwconfig(data: dict[str, Any], where: str) -> HwConfig:
@@ -66,7 +78,13 @@ def build_hwconfig(data: dict[str, Any], where: str) -> HwConfig:
             raise PimsimError("expected a mapping", where=where, key="controller")
         controller = validate(ControllerConfig, data["controller"], where, prefix="controller")
     energy = resolve_energy(data["energy"], where)
-    return HwConfig(name=data["name"], dram=dram, controller=controller, energy=energy, source=where)
+    optional = {}
+    for key, model in OPTIONAL_SECTIONS.items():
+        if data.get(key) is not None:
+            if not isinstance(data[key], dict):
+                raise PimsimError("expected a mapping", where=where, key=key)
+            optional[key] = validate(model, data[key], where, prefix=key)
+    return HwConfig(name=data["name"], dram=dram, controller=controller, energy=energy, source=where, **optional)
 
 
 def load_hwconfig(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> HwConfig:

@@ -65,6 +65,9 @@ extend_params([
     ("nRTRS", "t_rtrs_ns", 0, "rank-to-rank data-bus switch"),
 ])
 
+# PIM timing (GDDR6-AiM): only configs that simulate PIM commands need it.
+extend_params([("nRCDMAC", "t_rcd_mac_ns", 1, "ACT to MAC (all-bank MAC activation delay)")])
+
 # Shorthands that set two parameters at once (standards with a single tRCD).
 ALIASES: dict[str, tuple[str, ...]] = {"nRCD": ("nRCDRD", "nRCDWR"), "t_rcd_ns": ("nRCDRD", "nRCDWR")}
 
@@ -141,7 +144,7 @@ def resolve_timing(raw: dict[str, Any], tck_ns: float, where: str, key: str = "d
 
 
 # Parameters a standard may leave out; registered by the modules that need them.
-_OPTIONAL: set[str] = set()
+_OPTIONAL: set[str] = {"nRCDMAC"}
 
 
 def mark_optional(names: list[str]) -> None:

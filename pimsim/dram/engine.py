@@ -27,13 +27,15 @@ class Engine:
         self.fanout = spec.fanout
         self.n_cmds = len(spec.commands)
         self.sizes = spec.level_sizes()
-        # next_ok[level][node][cmd]: earliest cycle cmd may issue at that node
+        # next_ok[level][node][cmd]: earliest cycle cmd may issue at that node, minus ``offset``
         self.next_ok = [[[0] * self.n_cmds for _ in range(n)] for n in self.sizes]
+        self.offset = 0  # added to every stored cycle (see shift)
         self.open_row = [-1] * self.sizes[BANK]
         self.counts = [0] * self.n_cmds
         self.log: list[tuple[int, str, int, int, int, int, int, int]] | None = [] if keep_log else None
         self.last_cycle = -1
-        self._window: dict[tuple[int, int, int], deque[int]] = {}
+        self._window: dict[tuple[int, int, int], tuple[deque[int], int]] = {}  # -> (recent issues, latency)
+        self._interval: dict[int, int | None] = {}
         self._plan = [self._compile_plan(cmd) for cmd in range(self.n_cmds)]
         n = len(LEVELS)
         self._per = [[self.sizes[t] // self.sizes[lv] if t >= lv else 0 for t in range(n)] for lv in range(n)]
@@ -41,20 +43,25 @@ class Engine:
     def _compile_plan(self, cmd: int) -> list[tuple[int, bool, int, int, list[tuple[int, int]]]]:
         """The updates issuing ``cmd`` makes: (level, sibling, window, rule index, [(following, latency)]).
 
-        Plain rules (no window, not sibling) of one level merge into one entry,
-        keeping the largest latency per following command.
+        A rule below the command's own level (a bank rule for an all-bank
+        command) is written on the command's own node: every command it binds
+        looks at that node on its path, so one write stands for all the banks
+        below. Plain rules (no window, not sibling) writing the same node merge
+        into one entry, keeping the largest latency per following command.
         """
+        own = self.spec.commands[cmd].level
         plain: dict[int, dict[int, int]] = {}
         plan = []
         for rule in self.spec.compiled:
             if cmd not in rule.preceding:
                 continue
+            level = rule.level if rule.sibling else min(rule.level, own)
             if rule.window == 1 and not rule.sibling:
-                merged = plain.setdefault(rule.level, {})
+                merged = plain.setdefault(level, {})
                 for f in rule.following:
                     merged[f] = max(merged.get(f, rule.latency), rule.latency)
             else:
-                plan.append((rule.level, rule.sibling, rule.window, rule.index,
+                plan.append((level, rule.sibling, rule.window, rule.index,
                              [(f, rule.latency) for f in rule.following]))
         for level, merged in sorted(plain.items()):
             plan.append((level, False, 1, -1, sorted(merged.items())))
@@ -77,7 +84,7 @@ class Engine:
     # -- timing -------------------------------------------------------------
     def earliest(self, cmd: int, addr: Addr) -> int:
         """Earliest cycle ``cmd`` may issue at ``addr`` by the timing rules alone."""
-        return self._earliest(cmd, self.commands[cmd].level, self.path(addr))
+        return self._earliest(cmd, self.commands[cmd].level, self.path(addr)) + self.offset
 
     def _earliest(self, cmd: int, lvl: int, p: tuple[int, int, int, int]) -> int:
         nx = self.next_ok
@@ -114,37 +121,52 @@ class Engine:
                 return f"{c.name} while a bank is open (row {r})"
         return None
 
-    def issue(self, cmd: int, addr: Addr, cycle: int, row: int = -1, col: int = -1) -> None:
-        """Issue ``cmd`` at ``cycle``; raises ProtocolError if that is illegal."""
+    def issue(self, cmd: int, addr: Addr, cycle: int, row: int = -1, col: int = -1, count: int = 1,
+              interval: int = 0) -> None:
+        """Issue ``cmd`` at ``cycle``; raises ProtocolError if that is illegal.
+
+        With ``count`` > 1, issue a run: ``count`` copies ``interval`` cycles apart
+        (``interval`` must be at least ``self_interval(cmd)``). The state after a
+        run equals the state after issuing each copy, because every rule raises
+        an entry to (issue cycle + latency) and the last copy dominates; window
+        rules remember the last copies' cycles.
+        """
         c = self.commands[cmd]
         lvl = c.level
         p = self.path(addr)
         if cycle < self.last_cycle:
             raise ProtocolError(f"{c.name} at cycle {cycle} issued before cycle {self.last_cycle}")
-        ready = self._earliest(cmd, lvl, p)
+        ready = self._earliest(cmd, lvl, p) + self.offset
         if cycle < ready:
             raise ProtocolError(f"{c.name} at cycle {cycle} violates timing (earliest {ready}) at {addr}")
         why = self._state_error(c, p, row)
         if why:
             raise ProtocolError(f"{why} at cycle {cycle}, {addr}")
+        first = cycle
+        if count > 1:
+            step = self.self_interval(cmd)
+            if step is None or interval < step:
+                raise ProtocolError(f"{c.name} run of {count} at interval {interval} (needs {step})")
+            cycle = first + (count - 1) * interval
         self.last_cycle = cycle
+        raw_first, cycle = first - self.offset, cycle - self.offset  # stored cycles are raw
         nx = self.next_ok
         for rl, sibling, window, rule_index, updates in self._plan[cmd]:
             if sibling:
                 if lvl < rl:
                     continue
                 nodes = [n for n in self._span(rl - 1, p[rl - 1], rl) if n != p[rl]]
-            elif lvl >= rl:
-                nodes = (p[rl],)
             else:
-                nodes = self._span(lvl, p[lvl], rl)
+                nodes = (p[rl],)
             for node in nodes:
                 if window > 1:
                     key = (rule_index, rl, node)
-                    hist = self._window.get(key)
-                    if hist is None:
-                        hist = self._window[key] = deque(maxlen=window)
-                    hist.append(cycle)
+                    entry = self._window.get(key)
+                    if entry is None:
+                        entry = self._window[key] = (deque(maxlen=window), updates[0][1])
+                    hist = entry[0]
+                    for j in range(max(0, count - window), count):
+                        hist.append(raw_first + j * interval)
                     if len(hist) < window:
                         continue
                     t0 = hist[0]
@@ -162,13 +184,63 @@ class Engine:
             else:
                 for b in self._span(lvl, p[lvl], BANK):
                     self.open_row[b] = new
-        self.counts[cmd] += 1
+        self.counts[cmd] += count
         if self.log is not None:
-            self.log.append((cycle, c.name, *addr, row, col))
+            for j in range(count):
+                self.log.append((first + j * interval, c.name, *addr, row, col))
+
+    def self_interval(self, cmd: int) -> int | None:
+        """Cycles the rules force between back-to-back copies of ``cmd`` at one address
+        (None when a rolling-window rule binds ``cmd`` to itself, so runs cannot be closed-form)."""
+        if cmd not in self._interval:
+            step: int | None = 0
+            for rl, sibling, window, rule_index, updates in self._plan[cmd]:
+                if sibling:
+                    continue
+                for f, lat in updates:
+                    if f == cmd:
+                        if window > 1:
+                            step = None
+                            break
+                        step = max(step, lat)
+                if step is None:
+                    break
+            self._interval[cmd] = step
+        return self._interval[cmd]
+
+    # -- exact reuse ----------------------------------------------------------
+    def canonical(self, now: int) -> tuple:
+        """The state as it bears on commands after ``now``: entries relative to ``now``, clipped at 0.
+
+        Two engines with equal canonical states at their own ``now`` behave
+        identically, shifted in time, for every future command sequence.
+        """
+        base = now - self.offset
+        rel = tuple(v - base if v > base else 0 for level in self.next_ok for node in level for v in node)
+        win = tuple((key, len(h), tuple(t + lat - base if t + lat > base else 0 for t in h))
+                    for key, (h, lat) in sorted(self._window.items()))
+        return rel, win, tuple(self.open_row)
+
+    def shift(self, delta: int) -> None:
+        """Move the whole state ``delta`` cycles later, in O(1).
+
+        Exact for skipping periodic work: constraints still pending move with
+        the work; those already expired stay expired (they were at most the
+        old "now", so they stay at most the new one).
+        """
+        self.offset += delta
+        self.last_cycle += delta
 
     # -- views --------------------------------------------------------------
     def count(self, name: str) -> int:
         return self.counts[self.spec.cmd_id[name]]
+
+    def covered_banks(self, cmd: int, addr: Addr) -> range:
+        level = self.commands[cmd].level
+        return self._span(level, self.path(addr)[level], BANK)
+
+    def closed_banks(self, cmd: int, addr: Addr) -> list[int]:
+        return [b for b in self.covered_banks(cmd, addr) if self.open_row[b] < 0]
 
     def open_banks(self, level: int, addr: Addr) -> list[int]:
         p = self.path(addr)

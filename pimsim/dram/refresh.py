@@ -55,6 +55,16 @@ class RefreshPolicy:
     def advance(self) -> None:
         pass
 
+    def skip_one(self) -> None:
+        """Account for one refresh that a reused (memoized) result already contains."""
+        self.issued += 1
+        self.next_due += self.interval
+        self.advance()
+
+    def position(self) -> int:
+        """Where in its rotation the policy stands (part of a memo key)."""
+        return 0
+
 
 @register("all_bank")
 class AllBankRefresh(RefreshPolicy):
@@ -92,6 +102,9 @@ class PerBankRefresh(RefreshPolicy):
 
     def advance(self) -> None:
         self.bank = (self.bank + 1) % self.spec.cfg.banks_per_rank
+
+    def position(self) -> int:
+        return self.bank
 
 
 def make_refresh(spec: DramSpec, where: str = "") -> list[RefreshPolicy]:

@@ -66,7 +66,7 @@ BASE_RULES: tuple[Rule, ...] = (
     Rule(RANK, WR_, RD_, "nCWL + nBL + nRTRS - nCL", sibling=True, source="rank switch"),
     Rule(RANK, ("ACT",), ("ACT",), "nRRDS", source="tRRD_S"),
     Rule(RANK, ("ACT",), ("ACT",), "nFAW", window=4, source="tFAW: at most four ACTs in a window"),
-    Rule(RANK, ("REFab",), ("ACT", "REFab", "REFpb"), "nRFC", source="tRFC(ab)"),
+    Rule(RANK, ("REFab",), ("*",), "nRFC", source="tRFC(ab): only deselects while the rank refreshes"),
     Rule(RANK, ("REFpb",), ("ACT", "REFpb"), "nRRDS", source="assumption: REFpb spaced like an ACT (tRREFD ~ tRRD)"),
     Rule(RANK, ("ACT",), ("REFpb",), "nRRDS", source="assumption: REFpb spaced like an ACT"),
     # bank group

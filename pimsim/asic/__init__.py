@@ -1,0 +1,1 @@
+"""PIM command set extensions and the ASIC controller's vector units."""

@@ -1,0 +1,1 @@
+"""The PIM command set, macro-commands, and the channel engines that run them."""

@@ -1,0 +1,226 @@
+"""A PIM channel running macro-command programs: the reference and the fast engine.
+
+Both engines share this one path for what makes them agree: program order,
+refresh insertion and re-activation. A command is issued at
+max(step start, earliest legal cycle); if a refresh is due by then, the
+refresh goes first (precharge what is open, then REF, each at its earliest
+cycle at or after the due time) and a row burst it interrupted re-opens its
+row. The engines differ only in how many identical commands they issue at
+once:
+
+* ``reference``: one DRAM command at a time, every one through the engine;
+* ``fast``: a whole run in closed form (copies ``self_interval`` apart, cut
+  where a refresh falls due), and periodic all-bank row bursts skipped in
+  bulk: once the engine's canonical state repeats from one burst to the next,
+  every further burst before the next refresh is the same burst shifted by
+  its period, so the state, counts and times are advanced exactly.
+
+Time is attributed to categories (vmm, transfer, refresh) by the gap each
+command closes since the previous one, so the categories of a step sum to
+its duration.
+"""
+
+from __future__ import annotations
+
+from pimsim.dram.engine import Engine
+from pimsim.dram.refresh import make_refresh
+from pimsim.dram.spec import DramSpec
+from pimsim.pim.macro import REFRESH, MacRows, Program, Run
+
+ENGINES: dict[str, type["Channel"]] = {}
+
+
+def register(name: str):
+    def deco(cls):
+        ENGINES[name] = cls
+        return cls
+
+    return deco
+
+
+class Channel:
+    """One channel (rank 0). ``spec`` describes a single channel."""
+
+    def __init__(self, spec: DramSpec, keep_log: bool = False) -> None:
+        self.spec = spec
+        self.engine = Engine(spec, keep_log=keep_log)
+        self.refresh = make_refresh(spec)[0]
+        self.ids = spec.cmd_id
+        p = spec.params
+        self.completion = {"read": p["nCL"] + p["nBL"], "write": p["nCWL"] + p["nBL"], "mac": p.get("nMACPIPE", 0)}
+        self.mark = 0  # time attributed so far
+        self.floor = 0  # the running step's start
+        self.done = 0  # latest completion of any issued command
+        self.done_cat = ""
+        self.time = {"vmm": 0, "transfer": 0, "refresh": 0}
+
+    # -- the program -----------------------------------------------------------
+    def run(self, program: Program, start: int) -> int:
+        """Run ``program`` from cycle ``start``; return the cycle its last command completes."""
+        self.floor = start
+        self.mark = max(self.mark, start)
+        for macro in program:
+            self.run_macro(macro)
+        end = max(self.done, self.mark)
+        if end > self.mark:
+            self.time[self.done_cat or "vmm"] += end - self.mark
+            self.mark = end
+        return end
+
+    def finish(self, end: int) -> None:
+        """Issue the refreshes that fall due while the channel idles until ``end``."""
+        while self.refresh.next_due <= end:
+            self._refresh()
+
+    def run_macro(self, macro) -> None:
+        for run in macro.runs():
+            self.run_run(run)
+
+    def run_run(self, run: Run) -> None:
+        ids = self.ids
+        self._issue(ids[run.cmd], (0, 0, *run.bank), run.row, run.col, run.count,
+                    ids[run.reopen] if run.reopen else -1, run.category)
+
+    # -- issuing -------------------------------------------------------------
+    def batch(self, cmd: int, t: int, count: int) -> tuple[int, int]:
+        """How many copies of ``cmd`` to issue at once from ``t``, and their spacing."""
+        raise NotImplementedError
+
+    def _issue(self, cmd: int, addr, row: int, col: int, count: int, reopen: int, category: str) -> None:
+        eng = self.engine
+        info = self.spec.commands[cmd]
+        while count > 0:
+            if reopen >= 0 and eng.state_error(cmd, addr, row):  # a refresh closed the row
+                self._reopen(cmd, addr, row, reopen)
+            t = max(self.floor, eng.earliest(cmd, addr))
+            if self.refresh.next_due <= t:
+                self._refresh()
+                continue
+            n, step = self.batch(cmd, t, count)
+            eng.issue(cmd, addr, t, row=row, col=col, count=n, interval=step)
+            self._account(t + (n - 1) * step, info.data, category)
+            count -= n
+
+    def _reopen(self, cmd: int, addr, row: int, reopen: int) -> None:
+        """Re-open what a refresh closed: the macro's own activate if every covered bank is closed
+        (all-bank refresh), else a single-bank ACT to each closed one (per-bank refresh)."""
+        closed = self.engine.closed_banks(cmd, addr)
+        if len(closed) == len(self.engine.covered_banks(cmd, addr)):
+            self._issue(reopen, addr, row, -1, 1, -1, REFRESH)
+        else:
+            for b in closed:
+                self._issue(self.ids["ACT"], self.spec.addr_of_bank(b), row, -1, 1, -1, REFRESH)
+
+    def _refresh(self) -> None:
+        eng, pol = self.engine, self.refresh
+        due = pol.next_due
+        while True:
+            cmd, addr = pol.next_command(eng)
+            t = max(due, eng.earliest(cmd, addr))
+            eng.issue(cmd, addr, t)
+            pol.on_issue(cmd)
+            self._account(t, "", REFRESH)
+            if self.spec.commands[cmd].refresh:
+                return
+
+    def _account(self, t_last: int, data: str, category: str) -> None:
+        if t_last > self.mark:
+            self.time[category] += t_last - self.mark
+            self.mark = t_last
+        end = t_last + self.completion.get(data, 1)
+        if end > self.done:
+            self.done, self.done_cat = end, category
+
+    # -- results ---------------------------------------------------------------
+    def command_counts(self) -> dict[str, int]:
+        return {c.name: self.engine.counts[i] for i, c in enumerate(self.spec.commands)}
+
+
+@register("reference")
+class ReferenceChannel(Channel):
+    """Every DRAM command issued on its own (the ground truth)."""
+
+    def batch(self, cmd: int, t: int, count: int) -> tuple[int, int]:
+        return 1, 0
+
+
+@register("fast")
+class FastChannel(Channel):
+    """Runs in closed form; periodic row bursts and the refreshes that interrupt them reused exactly."""
+
+    def __init__(self, spec: DramSpec, keep_log: bool = False) -> None:
+        super().__init__(spec, keep_log)
+        # (canonical state, burst shape) -> (period, commands per burst, time per burst) once seen to repeat
+        self._periodic: dict[tuple, tuple[int, list[int], dict[str, int]]] = {}
+        # (state, shape, cycles until the refresh is due, refresh rotation) -> two bursts' (duration, counts, times)
+        self._memo: dict[tuple, tuple[int, list[int], dict[str, int]]] = {}
+
+    def batch(self, cmd: int, t: int, count: int) -> tuple[int, int]:
+        step = self.engine.self_interval(cmd)
+        if step is None or count == 1:
+            return 1, 0
+        fit = (self.refresh.next_due - t - 1) // step + 1  # copies issued before the refresh falls due
+        return max(1, min(count, fit)), step
+
+    def run_macro(self, macro) -> None:
+        if isinstance(macro, MacRows) and macro.rows > 2:
+            self._mac_rows(macro)
+        else:
+            super().run_macro(macro)
+
+    def _state(self) -> tuple:
+        done_rel = self.done - self.mark if self.done > self.mark else 0
+        return self.engine.canonical(self.mark), done_rel, self.done_cat
+
+    def _jump(self, delta: int, counts: list[int], times: dict[str, int], times_n: int) -> None:
+        """Advance by ``times_n`` copies of a known stretch of work lasting ``delta`` cycles each."""
+        self.engine.shift(delta * times_n)
+        eng = self.engine
+        eng.counts = [c + times_n * d for c, d in zip(eng.counts, counts)]
+        for k, v in times.items():
+            self.time[k] += times_n * v
+        if self.done > self.mark:
+            self.done += delta * times_n
+        self.mark += delta * times_n
+
+    def _measure(self, mark0: int, counts0: list[int], time0: dict[str, int]):
+        counts = [c - c0 for c, c0 in zip(self.engine.counts, counts0)]
+        return self.mark - mark0, counts, {k: self.time[k] - time0[k] for k in self.time}
+
+    def _mac_rows(self, m: MacRows) -> None:
+        shape = (m.cols, m.reads)
+        r, end = m.row, m.row + m.rows
+        state = self._state()
+        pol = self.refresh
+        while r < end:
+            known = self._periodic.get((state, shape))
+            memo_key = None
+            if known is not None:
+                period, counts, times = known
+                skip = min(end - r, (pol.next_due - self.mark - 1) // period)
+                if skip > 0:  # bursts that end before the refresh falls due: the same burst, shifted
+                    self._jump(period, counts, times, skip)
+                    r += skip
+                    continue
+                if end - r >= 2:  # the refresh falls in the next burst: reuse or record the pair
+                    memo_key = (state, shape, pol.next_due - self.mark, pol.position())
+                    hit = self._memo.get(memo_key)
+                    if hit is not None:
+                        self._jump(*hit, 1)
+                        pol.skip_one()
+                        r += 2
+                        continue
+            mark0, refs0, counts0, time0 = self.mark, pol.issued, list(self.engine.counts), dict(self.time)
+            for run in m.burst(r):
+                self.run_run(run)
+            r += 1
+            if memo_key is not None:
+                for run in m.burst(r):
+                    self.run_run(run)
+                r += 1
+            after = self._state()
+            if after == state and pol.issued == refs0 and memo_key is None:
+                self._periodic[(state, shape)] = self._measure(mark0, counts0, time0)
+            elif after == state and pol.issued == refs0 + 1 and memo_key is not None:
+                self._memo[memo_key] = self._measure(mark0, counts0, time0)
+            state = after

@@ -1,0 +1,135 @@
+"""Macro-commands: the pure-data unit of work a channel program is made of.
+
+A macro expands into *runs*: ``count`` identical DRAM commands issued back
+to back, in order. The reference engine issues every command of every run;
+the fast engine issues a run in closed form. Runs that need an open row name
+the activate that (re)opens it, so that a refresh in the middle of a row
+burst is followed by re-activation in both engines alike.
+
+Addresses are (bank group, bank) within the channel (rank 0); all-bank
+commands ignore them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+VMM, TRANSFER, REFRESH = "vmm", "transfer", "refresh"
+
+
+@dataclass(frozen=True)
+class Run:
+    cmd: str
+    count: int
+    bank: tuple[int, int] = (0, 0)
+    row: int = -1
+    col: int = 0
+    reopen: str = ""  # activate command that opens ``row`` if a refresh closed it
+    category: str = VMM
+
+
+@dataclass(frozen=True)
+class GbWrite:
+    """Write ``bursts`` bursts of the input vector into the global buffer."""
+
+    bursts: int
+
+    def runs(self) -> list[Run]:
+        return [Run("WRGB", self.bursts, category=TRANSFER)]
+
+
+@dataclass(frozen=True)
+class MacInit:
+    """Write ``bursts`` bursts into the accumulators (initial partial sums or bias)."""
+
+    bursts: int
+
+    def runs(self) -> list[Run]:
+        return [Run("WRMAC", self.bursts, category=TRANSFER)]
+
+
+@dataclass(frozen=True)
+class MacRead:
+    """Read ``bursts`` bursts of accumulator results back to the ASIC."""
+
+    bursts: int
+
+    def runs(self) -> list[Run]:
+        return [Run("RDMAC", self.bursts, category=TRANSFER)]
+
+
+@dataclass(frozen=True)
+class MacRows:
+    """All-bank row bursts: for each of ``rows`` rows from ``row``: ACT16, ``cols`` MAC16,
+    ``reads`` RDMAC, PREA. Every bank multiplies ``cols`` columns of its row by the global buffer."""
+
+    row: int
+    rows: int
+    cols: int
+    reads: int = 0
+
+    def burst(self, r: int) -> list[Run]:
+        out = [Run("ACT16", 1, row=r), Run("MAC16", self.cols, row=r, reopen="ACT16")]
+        if self.reads:
+            out.append(Run("RDMAC", self.reads, category=TRANSFER))
+        out.append(Run("PREA", 1))
+        return out
+
+    def runs(self) -> list[Run]:
+        return [run for r in range(self.row, self.row + self.rows) for run in self.burst(r)]
+
+
+@dataclass(frozen=True)
+class BankMac:
+    """One bank's row burst: ACT, ``cols`` single-bank MACs, ``reads`` RDMAC, PRE."""
+
+    bank: tuple[int, int]
+    row: int
+    cols: int
+    reads: int = 0
+
+    def runs(self) -> list[Run]:
+        out = [Run("ACT", 1, self.bank, self.row), Run("MAC", self.cols, self.bank, self.row, reopen="ACT")]
+        if self.reads:
+            out.append(Run("RDMAC", self.reads, category=TRANSFER))
+        return out + [Run("PRE", 1, self.bank)]
+
+
+@dataclass(frozen=True)
+class RowWrite:
+    """Write ``cols`` bursts into one bank's row (a KV-cache update): ACT, WR x cols, PRE."""
+
+    bank: tuple[int, int]
+    row: int
+    col: int
+    cols: int
+
+    def runs(self) -> list[Run]:
+        return [Run("ACT", 1, self.bank, self.row, category=TRANSFER),
+                Run("WR", self.cols, self.bank, self.row, self.col, reopen="ACT", category=TRANSFER),
+                Run("PRE", 1, self.bank, category=TRANSFER)]
+
+
+@dataclass(frozen=True)
+class RowRead:
+    """Read ``cols`` bursts of one bank's row to the ASIC: ACT, RD x cols, PRE."""
+
+    bank: tuple[int, int]
+    row: int
+    col: int
+    cols: int
+
+    def runs(self) -> list[Run]:
+        return [Run("ACT", 1, self.bank, self.row, category=TRANSFER),
+                Run("RD", self.cols, self.bank, self.row, self.col, reopen="ACT", category=TRANSFER),
+                Run("PRE", 1, self.bank, category=TRANSFER)]
+
+
+Macro = Union[GbWrite, MacInit, MacRead, MacRows, BankMac, RowWrite, RowRead]
+Program = tuple  # a channel program: a tuple of macros, run in order
+
+
+def command_count(program: Program) -> int:
+    """DRAM commands the program stands for (without refresh or re-activation)."""
+    return sum(run.count for macro in program for run in macro.runs())

@@ -1,0 +1,1 @@
+"""GPT model -> ops per token (shapes only, no timing)."""

@@ -1,0 +1,153 @@
+"""The ops of one GPT forward pass, token by token: shapes only, no timing, no mapping.
+
+PIM-GPT (Wu, Wang and Lu 2024) runs batch 1 and feeds even the prompt one
+token at a time, so every forward pass is a chain of
+matrix-vector products (``gemv``, in the PIM banks), attention against the
+KV cache (``attn_score`` = q.K^T, ``attn_value`` = scores.V, also in-bank)
+and vector ops (on the ASIC).
+
+Token count (the standard autoregressive loop): a P-token prompt and N
+generated tokens take ``P + N - 1`` forward passes (``P`` when N = 0). Passes
+0..P-1 read the prompt tokens; the pass of the last prompt token produces the
+logits of generated token 1; the pass of generated token k (k < N) produces
+token k+1; generated token N is emitted but never fed back. So exactly N
+passes compute logits (final LayerNorm, LM head, argmax): the last prompt
+token's and those of generated tokens 1..N-1. The other prompt passes only
+fill the KV cache, and a run with N = 0 computes no logits at all.
+
+A pass at 0-based ``position`` sees ``position + 1`` cached tokens (its own
+K and V are written before attention reads them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Iterator
+
+from pimsim.config.workload import ModelShape, Workload
+
+GEMV = "gemv"
+ATTENTION = ("attn_score", "attn_value")
+VECTOR = ("layernorm", "softmax", "scale", "gelu", "bias", "residual", "argmax", "embed")
+KINDS = (GEMV, *ATTENTION, "kv_write", *VECTOR)
+
+
+@dataclass(frozen=True)
+class Op:
+    """One unit of work in a forward pass; which fields matter depends on ``kind``."""
+
+    kind: str  # one of KINDS
+    name: str  # e.g. "L3.qkv", "L3.attn.score", "final.ln", "lm_head"
+    layer: int  # -1 outside the layers
+    rows: int = 0  # gemv: output size (matrix rows)
+    cols: int = 0  # gemv: input size (matrix columns)
+    elements: int = 0  # vector ops: element count (softmax/scale: per group)
+    groups: int = 1  # softmax/scale: independent rows (heads)
+    heads: int = 0  # attention ops and kv_write
+    d_head: int = 0  # attention ops and kv_write
+    context: int = 0  # attention ops: cached tokens incl. the current one; kv_write: slot + 1
+    weight: str = ""  # gemv: the matrix it reads ("L3.qkv", ..., "wte" for a tied LM head, else "lm_head")
+
+    @property
+    def signature(self) -> tuple:
+        """All shape fields (not name, layer or weight): identical work has identical signatures."""
+        return (self.kind, self.rows, self.cols, self.elements, self.groups, self.heads, self.d_head, self.context)
+
+
+OP_FIELDS = tuple(f.name for f in fields(Op))
+OPS_PER_LAYER = 18  # see _layer_ops
+OP_DEFAULTS = {f.name: f.default for f in fields(Op) if f.name not in ("kind", "name", "layer")}
+
+
+def _layer_ops(m: ModelShape, layer: int, cached: int) -> list[Op]:
+    d, h, dh, ff = m.d_model, m.heads, m.d_head, m.d_ff
+    p = f"L{layer}"
+    return [
+        Op("layernorm", f"{p}.ln1", layer, elements=d),
+        Op("gemv", f"{p}.qkv", layer, rows=3 * d, cols=d, weight=f"{p}.qkv"),
+        Op("bias", f"{p}.qkv.bias", layer, elements=3 * d),
+        Op("kv_write", f"{p}.kv_write", layer, elements=2 * d, heads=h, d_head=dh, context=cached),
+        Op("attn_score", f"{p}.attn.score", layer, heads=h, d_head=dh, context=cached),
+        Op("scale", f"{p}.attn.scale", layer, elements=cached, groups=h),
+        Op("softmax", f"{p}.attn.softmax", layer, elements=cached, groups=h),
+        Op("attn_value", f"{p}.attn.value", layer, heads=h, d_head=dh, context=cached),
+        Op("gemv", f"{p}.proj", layer, rows=d, cols=d, weight=f"{p}.proj"),
+        Op("bias", f"{p}.proj.bias", layer, elements=d),
+        Op("residual", f"{p}.attn.residual", layer, elements=d),
+        Op("layernorm", f"{p}.ln2", layer, elements=d),
+        Op("gemv", f"{p}.fc1", layer, rows=ff, cols=d, weight=f"{p}.fc1"),
+        Op("bias", f"{p}.fc1.bias", layer, elements=ff),
+        Op("gelu", f"{p}.gelu", layer, elements=ff),
+        Op("gemv", f"{p}.fc2", layer, rows=d, cols=ff, weight=f"{p}.fc2"),
+        Op("bias", f"{p}.fc2.bias", layer, elements=d),
+        Op("residual", f"{p}.mlp.residual", layer, elements=d),
+    ]
+
+
+def token_ops(model: ModelShape, position: int, logits: bool) -> list[Op]:
+    """The ops of the forward pass for the token at 0-based ``position``.
+
+    ``embed`` (token + position embedding), then per layer: LayerNorm, QKV GEMV and bias, the
+    K/V write of this token, attention (score, scale by 1/sqrt(d_head), softmax, value), output
+    projection and bias, residual; LayerNorm, FC1 and bias, GELU, FC2 and bias, residual. With
+    ``logits``: the final LayerNorm, the LM head GEMV (reading ``wte`` when tied) and argmax.
+    """
+    if not 0 <= position < model.context:
+        raise ValueError(f"position {position} outside the context of {model.context} tokens")
+    cached = position + 1
+    ops = [Op("embed", "embed", -1, elements=model.d_model)]
+    for layer in range(model.layers):
+        ops.extend(_layer_ops(model, layer, cached))
+    if logits:
+        ops.append(Op("layernorm", "final.ln", -1, elements=model.d_model))
+        ops.append(Op("gemv", "lm_head", -1, rows=model.vocab, cols=model.d_model,
+                      weight="wte" if model.tied_embeddings else "lm_head"))
+        ops.append(Op("argmax", "argmax", -1, elements=model.vocab))
+    return ops
+
+
+def forward_passes(workload: Workload) -> int:
+    """``P + N - 1`` passes for a P-token prompt and N generated tokens (``P`` when N = 0)."""
+    gen = workload.generation
+    return gen.prompt_tokens + max(gen.output_tokens - 1, 0)
+
+
+def generation_ops(workload: Workload) -> Iterator[tuple[int, bool, list[Op]]]:
+    """``(position, is_prompt, ops)`` for every forward pass of the run, in order.
+
+    Prompt tokens come one at a time; logits are computed by the last prompt token's pass and
+    by every later pass (see the module docstring for the count).
+    """
+    prompt = workload.generation.prompt_tokens
+    logits_from = prompt - 1 if workload.generation.output_tokens > 0 else prompt
+    for position in range(forward_passes(workload)):
+        yield position, position < prompt, token_ops(workload.model, position, position >= logits_from)
+
+
+def flops(op: Op) -> int:
+    """Arithmetic of one op: a multiply-add counts 2; vector ops count one per element.
+
+    gemv ``2 rows cols``; attention ``2 heads d_head context``; kv_write 0 (data movement);
+    vector ops ``elements x groups`` (a nominal count; the ASIC's cost model lives in ``asic``).
+    """
+    if op.kind == GEMV:
+        return 2 * op.rows * op.cols
+    if op.kind in ATTENTION:
+        return 2 * op.heads * op.d_head * op.context
+    if op.kind == "kv_write":
+        return 0
+    return op.elements * op.groups
+
+
+def weight_bytes(op: Op, dtype_bytes: int) -> int:
+    """Bytes of weight matrix a gemv streams (``rows x cols``); 0 for every other op."""
+    return op.rows * op.cols * dtype_bytes if op.kind == GEMV else 0
+
+
+def kv_bytes(op: Op, dtype_bytes: int) -> int:
+    """KV-cache bytes an op reads (attention: K or V of every cached token) or writes (kv_write)."""
+    if op.kind in ATTENTION:
+        return op.heads * op.d_head * op.context * dtype_bytes
+    if op.kind == "kv_write":
+        return op.elements * dtype_bytes
+    return 0
