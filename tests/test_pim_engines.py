@@ -41,7 +41,7 @@ steps = st.lists(st.tuples(st.integers(0, 3000), st.lists(macros, min_size=1, ma
 
 
 def simulate(engine: str, spec, program_steps, keep_log=False):
-    ch = ENGINES[engine](spec, keep_log=keep_log)
+    ch = ENGINES["fast"](spec, reuse=False) if engine == "fast-no-reuse" else ENGINES[engine](spec, keep_log=keep_log)
     ends, t = [], 0
     for gap, program in program_steps:
         t = ch.run(tuple(program), t + gap)
@@ -57,7 +57,8 @@ def test_fast_engine_equals_reference_on_random_programs(variant, program_steps)
     spec = SPECS[variant]
     ref_ch, ref = simulate("reference", spec, program_steps, keep_log=True)
     _, fast = simulate("fast", spec, program_steps)
-    assert fast == ref
+    _, fast_no_reuse = simulate("fast-no-reuse", spec, program_steps)
+    assert fast == ref and fast_no_reuse == ref
     assert check_log(spec, ref_ch.engine.log) == []
 
 

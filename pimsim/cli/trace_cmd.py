@@ -13,7 +13,7 @@ from pimsim.dram.spec import build_spec
 from pimsim.errors import PimsimError
 from pimsim.trace.controller import run_trace
 from pimsim.trace.reader import read_trace
-from pimsim.trace.report import trace_metrics
+from pimsim.report.trace_summary import trace_metrics
 
 
 def register(sub) -> None:

@@ -13,7 +13,11 @@ once:
   where a refresh falls due), and periodic all-bank row bursts skipped in
   bulk: once the engine's canonical state repeats from one burst to the next,
   every further burst before the next refresh is the same burst shifted by
-  its period, so the state, counts and times are advanced exactly.
+  its period, so the state, counts and times are advanced exactly. A refresh
+  that interrupts such a stream is simulated once per (state, cycles until
+  due) and its outcome reused whenever the stream returns to that state;
+  with ``reuse`` these results carry across macro-commands (the same GEMV in
+  every layer and token), without it they are forgotten at each macro.
 
 Time is attributed to categories (vmm, transfer, refresh) by the gap each
 command closes since the previous one, so the categories of a step sum to
@@ -148,8 +152,10 @@ class ReferenceChannel(Channel):
 class FastChannel(Channel):
     """Runs in closed form; periodic row bursts and the refreshes that interrupt them reused exactly."""
 
-    def __init__(self, spec: DramSpec, keep_log: bool = False) -> None:
+    def __init__(self, spec: DramSpec, keep_log: bool = False, reuse: bool = True) -> None:
         super().__init__(spec, keep_log)
+        self.reuse = reuse  # False: forget every result at each new macro (measures what reuse buys)
+        self._ids: dict[tuple, int] = {}  # canonical states, interned
         # (canonical state, burst shape) -> (period, commands per burst, time per burst) once seen to repeat
         self._periodic: dict[tuple, tuple[int, list[int], dict[str, int]]] = {}
         # (state, shape, cycles until the refresh is due, refresh rotation) -> two bursts' (duration, counts, times)
@@ -168,26 +174,35 @@ class FastChannel(Channel):
         else:
             super().run_macro(macro)
 
-    def _state(self) -> tuple:
+    def _state(self) -> int:
+        """The canonical state (engine + pending completion) as a small interned id."""
         done_rel = self.done - self.mark if self.done > self.mark else 0
-        return self.engine.canonical(self.mark), done_rel, self.done_cat
+        key = (self.engine.canonical(self.mark), done_rel, self.done_cat)
+        return self._ids.setdefault(key, len(self._ids))
 
-    def _jump(self, delta: int, counts: list[int], times: dict[str, int], times_n: int) -> None:
+    def _jump(self, delta: int, counts: tuple, times: tuple, times_n: int) -> None:
         """Advance by ``times_n`` copies of a known stretch of work lasting ``delta`` cycles each."""
         self.engine.shift(delta * times_n)
-        eng = self.engine
-        eng.counts = [c + times_n * d for c, d in zip(eng.counts, counts)]
-        for k, v in times.items():
+        eng_counts = self.engine.counts
+        for i, d in counts:
+            eng_counts[i] += times_n * d
+        for k, v in times:
             self.time[k] += times_n * v
         if self.done > self.mark:
             self.done += delta * times_n
         self.mark += delta * times_n
 
-    def _measure(self, mark0: int, counts0: list[int], time0: dict[str, int]):
-        counts = [c - c0 for c, c0 in zip(self.engine.counts, counts0)]
-        return self.mark - mark0, counts, {k: self.time[k] - time0[k] for k in self.time}
+    def _measure(self, mark0: int, counts0: list[int], time0: dict[str, int]) -> tuple[int, tuple, tuple]:
+        """What a stretch of work did: its duration and its nonzero count and time increments."""
+        counts = tuple((i, c - c0) for i, (c, c0) in enumerate(zip(self.engine.counts, counts0)) if c != c0)
+        times = tuple((k, self.time[k] - time0[k]) for k in self.time if self.time[k] != time0[k])
+        return self.mark - mark0, counts, times
 
     def _mac_rows(self, m: MacRows) -> None:
+        """Row bursts in closed form: simulate until the burst repeats, then jump to the next refresh;
+        a refresh that interrupts the stream is simulated once per (state, phase) and reused."""
+        if not self.reuse:
+            self._ids.clear(), self._periodic.clear(), self._memo.clear()
         shape = (m.cols, m.reads)
         r, end = m.row, m.row + m.rows
         state = self._state()

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pimsim.config.hw import HwConfig
-from pimsim.energy.dram import dram_energy_pj
+from pimsim.energy.table import energy_pj
+from pimsim.pim.actions import action_counts
 from pimsim.trace.controller import TraceResult
 
 
 def trace_metrics(hw: HwConfig, res: TraceResult, wall_s: float) -> dict:
     d = hw.dram
     seconds = res.cycles * d.tck_ns * 1e-9
-    energy = dram_energy_pj(res.counts, hw.energy, res.cycles, d.tck_ns, d.channels)
+    energy = energy_pj(action_counts(res.counts, d), hw.energy, seconds, d.channels, where=hw.source)
     return {
         "hw": hw.name,
         "config_hash": hw.config_hash,

@@ -1,0 +1,1 @@
+"""Builds the PIM-GPT system from a config, runs instruction streams on it, collects results."""

@@ -1,0 +1,200 @@
+"""The event-driven PIM-GPT system: one SimPy process per PIM channel, one for the ASIC.
+
+Work arrives as a stream of steps. A ``PimStep`` gives each channel a
+program of macro-commands; an ``AsicStep`` is vector work on the ASIC. The
+ASIC process is the controller: it issues steps in order. By default (the
+paper's scheduling) it issues the next step only when both it and the PIM
+side are idle; with ``sim.overlap`` it issues a step as soon as the steps it
+depends on are done, so independent ASIC and PIM work run at once. Channel
+processes run their programs in order on their engine (``sim.engine``).
+
+SimPy schedules only at step granularity; inside a step the channel engines
+compute every DRAM command's cycle. Time is in DRAM cycles; ASIC cycles
+convert with a ceiling (asic_ns / tCK).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+import simpy
+
+from pimsim.asic.vector import AsicWork
+from pimsim.config.hw import HwConfig
+from pimsim.config.validate import did_you_mean
+from pimsim.errors import PimsimError
+from pimsim.pim.channel import ENGINES, Channel
+from pimsim.pim.commands import build_pim_spec
+from pimsim.pim.macro import Program
+
+CATEGORIES = ("vmm", "asic", "transfer", "refresh")
+
+
+@dataclass(frozen=True)
+class PimStep:
+    name: str
+    programs: tuple[Program, ...]  # one per channel; an empty program leaves the channel idle
+    deps: Optional[tuple[int, ...]] = None  # indices of earlier steps it needs; None: every earlier step
+
+
+@dataclass(frozen=True)
+class AsicStep:
+    name: str
+    work: AsicWork
+    deps: Optional[tuple[int, ...]] = None
+
+
+Step = Union[PimStep, AsicStep]
+
+
+@dataclass
+class StepRecord:
+    name: str
+    kind: str  # "pim" or "asic"
+    start: int
+    end: int
+    time: dict[str, int] = field(default_factory=dict)  # cycles by category (the critical channel's, for PIM)
+
+
+class System:
+    def __init__(self, hw: HwConfig, keep_log: bool = False) -> None:
+        self.hw = hw
+        pim, sim = hw.require("pim"), hw.require("sim")
+        self.asic = hw.require("asic")
+        if sim.engine not in ENGINES:
+            raise PimsimError(f"unknown engine {sim.engine!r}" + did_you_mean(sim.engine, list(ENGINES)),
+                              where=hw.source, key="sim.engine")
+        one = hw.dram.model_copy(update={"channels": 1})
+        self.spec = build_pim_spec(one, pim, hw.source)
+        self.channels: list[Channel] = [ENGINES[sim.engine](self.spec, keep_log) for _ in range(hw.dram.channels)]
+        self.overlap = sim.overlap
+        self.asic_ns = 1000.0 / self.asic.clock_mhz
+        self.records: list[StepRecord] = []
+        self.asic_total = AsicWork(0, 0, 0, 0, 0)
+        self.now = 0
+
+    def asic_cycles(self, work: AsicWork) -> int:
+        """ASIC cycles in DRAM cycles (rounded up)."""
+        return math.ceil(work.cycles * self.asic_ns / self.hw.dram.tck_ns - 1e-9)
+
+    def run(self, steps: list[Step]) -> int:
+        """Run ``steps`` after whatever ran before; return the cycle the last one finishes."""
+        env = simpy.Environment(initial_time=self.now)
+        first = len(self.records)
+        done = [env.event() for _ in steps]
+        stores = [simpy.Store(env) for _ in self.channels]
+        for c, store in enumerate(stores):
+            env.process(self._channel_proc(env, c, store))
+        env.process(self._asic_proc(env, steps, done, stores, first))
+        env.run()
+        self.now = max([self.now] + [r.end for r in self.records[first:]])
+        return self.now
+
+    def finish(self) -> None:
+        """Refreshes that fall due while channels idle until the end of the run."""
+        for ch in self.channels:
+            ch.finish(self.now)
+
+    # -- processes -------------------------------------------------------------
+    def _asic_proc(self, env, steps, done, stores, first):
+        for i, step in enumerate(steps):
+            deps = range(i) if (step.deps is None or not self.overlap) else step.deps
+            waits = [done[d] for d in deps if not done[d].triggered]
+            if waits:
+                yield simpy.AllOf(env, waits)
+            if isinstance(step, AsicStep):
+                rec = StepRecord(step.name, "asic", env.now, env.now)
+                self.records.append(rec)
+                cycles = self.asic_cycles(step.work)
+                self.asic_total = self.asic_total + step.work
+                yield env.timeout(cycles)
+                rec.end, rec.time = env.now, {"asic": cycles}
+                done[i].succeed()
+            else:
+                rec = StepRecord(step.name, "pim", env.now, env.now)
+                self.records.append(rec)
+                busy = [c for c, prog in enumerate(step.programs) if prog]
+                parts = [env.event() for _ in busy]
+                for ev, c in zip(parts, busy):
+                    stores[c].put((step.programs[c], ev))
+                env.process(self._join(env, rec, parts, done[i]))
+                if not self.overlap:
+                    yield done[i]
+        for store in stores:
+            store.put(None)
+
+    def _join(self, env, rec, parts, done_event):
+        if parts:
+            results = yield simpy.AllOf(env, parts)
+            ends = [results[p] for p in parts]
+            end, time = max(ends, key=lambda e: e[0])
+            rec.end, rec.time = end, time
+        else:
+            rec.end = rec.start
+        done_event.succeed()
+
+    def _channel_proc(self, env, c, store):
+        ch = self.channels[c]
+        while True:
+            item = yield store.get()
+            if item is None:
+                return
+            program, ev = item
+            before = dict(ch.time)
+            start = env.now
+            end = ch.run(program, start)
+            yield env.timeout(end - start)
+            ev.succeed((end, {k: ch.time[k] - before[k] for k in ch.time}))
+
+    # -- results ---------------------------------------------------------------
+    def command_counts(self) -> dict[str, int]:
+        total: dict[str, int] = {}
+        for ch in self.channels:
+            for k, v in ch.command_counts().items():
+                total[k] = total.get(k, 0) + v
+        return total
+
+    def refreshes(self) -> int:
+        return sum(ch.refresh.issued for ch in self.channels)
+
+    def breakdown(self) -> dict[str, int]:
+        """Cycles by category, summing to the makespan.
+
+        Sequential: each step's duration by the slowest channel's categories
+        (or "asic"). Overlap: time when some PIM step runs is split by the PIM
+        categories in proportion; time when only the ASIC runs is "asic".
+        """
+        total = {k: 0 for k in CATEGORIES}
+        if not self.records:
+            return total
+        start = min(r.start for r in self.records)
+        makespan = self.now - start
+        pim = [r for r in self.records if r.kind == "pim" and r.end > r.start]
+        pim_union = _union([(r.start, r.end) for r in pim])
+        pim_time = {k: sum(r.time.get(k, 0) for r in pim) for k in CATEGORIES}
+        spent = sum(pim_time.values())
+        assigned = 0
+        for k in ("vmm", "transfer", "refresh"):
+            share = pim_union * pim_time[k] // spent if spent else 0
+            total[k] = share
+            assigned += share
+        if spent:  # rounding remainder to the largest PIM category
+            total[max(("vmm", "transfer", "refresh"), key=lambda k: pim_time[k])] += pim_union - assigned
+        total["asic"] = makespan - pim_union
+        return total
+
+
+def _union(intervals: list[tuple[int, int]]) -> int:
+    length, cur_s, cur_e = 0, None, None
+    for s, e in sorted(intervals):
+        if cur_e is None or s > cur_e:
+            if cur_e is not None:
+                length += cur_e - cur_s
+            cur_s, cur_e = s, e
+        else:
+            cur_e = max(cur_e, e)
+    if cur_e is not None:
+        length += cur_e - cur_s
+    return length

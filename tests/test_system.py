@@ -1,0 +1,59 @@
+"""The event-driven system: scheduling modes, breakdowns that sum to the total, engine choice."""
+
+from __future__ import annotations
+
+import pytest
+
+from pimsim.asic.vector import asic_work
+from pimsim.config import load_hwconfig
+from pimsim.errors import PimsimError
+from pimsim.pim.macro import GbWrite, MacRead, MacRows
+from pimsim.sim.system import AsicStep, PimStep, System
+
+
+def steps(hw):
+    prog = (GbWrite(64), MacRows(0, 12, 64, 1), MacRead(1))
+    return [PimStep("gemv1", (prog,) * 8), AsicStep("softmax", asic_work("softmax", 256, hw.asic, groups=12), deps=(0,)),
+            PimStep("gemv2", (prog,) * 8, deps=(1,)), AsicStep("ln", asic_work("layernorm", 768, hw.asic), deps=())]
+
+
+def run(sets):
+    hw = load_hwconfig("hwconfigs/pimgpt.yaml", sets)
+    s = System(hw)
+    s.run(steps(hw))
+    s.finish()
+    return s
+
+
+def test_sequential_steps_follow_each_other_and_the_breakdown_sums_to_the_total():
+    s = run([])
+    recs = s.records
+    assert all(recs[i].start == recs[i - 1].end for i in range(1, len(recs)))
+    b = s.breakdown()
+    assert sum(b.values()) == s.now and all(v >= 0 for v in b.values()) and b["vmm"] > 0 and b["asic"] > 0
+    assert s.refreshes() > 0  # they fell due while the channels idled during ASIC work: no PIM time lost
+
+
+def test_overlap_runs_independent_asic_work_during_pim_work():
+    seq, ovl = run([]), run(["sim.overlap=true"])
+    ln = ovl.records[3]
+    assert ln.start == ovl.records[1].end  # starts with gemv2, not after it
+    assert ovl.now < seq.now and sum(ovl.breakdown().values()) == ovl.now
+
+
+def test_reference_and_fast_engines_agree_on_the_whole_system():
+    fast, ref = run([]), run(["sim.engine=reference"])
+    assert (fast.now, fast.command_counts(), fast.breakdown(), fast.refreshes()) == \
+           (ref.now, ref.command_counts(), ref.breakdown(), ref.refreshes())
+
+
+def test_unknown_engine_is_a_clean_error():
+    with pytest.raises(PimsimError, match="sim.engine: unknown engine 'turbo'"):
+        System(load_hwconfig("hwconfigs/pimgpt.yaml", ["sim.engine=turbo"]))
+
+
+def test_a_pim_config_needs_the_mac_activation_delay(tmp_path):
+    text = open("hwconfigs/pimgpt.yaml").read().replace("nRCDMAC: 56", "nCL: 50")
+    (tmp_path / "hw.yaml").write_text(text)
+    with pytest.raises(PimsimError, match="dram.timing.nRCDMAC"):
+        System(load_hwconfig(tmp_path / "hw.yaml"))
