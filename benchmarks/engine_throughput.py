@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from pimsim.config import load_hwconfig  # noqa: E402
 from pimsim.pim.channel import FastChannel, ReferenceChannel  # noqa: E402
 from pimsim.pim.commands import build_pim_spec  # noqa: E402
-from pimsim.pim.macro import GbWrite, MacRead, MacRows, command_count  # noqa: E402
+from pimsim.mapping.macro import GbWrite, MacRead, MacRows, command_count  # noqa: E402
 
 
 def gemv_program(columns: int) -> tuple:

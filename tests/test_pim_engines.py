@@ -10,7 +10,7 @@ from pimsim.config import load_hwconfig
 from pimsim.dram.checker import check_log
 from pimsim.pim.channel import ENGINES
 from pimsim.pim.commands import build_pim_spec
-from pimsim.pim.macro import BankMac, GbWrite, MacInit, MacRead, MacRows, RowRead, RowWrite, command_count
+from pimsim.mapping.macro import BankMac, GbWrite, MacInit, MacRead, MacRows, RowRead, RowWrite, command_count
 
 VARIANTS = {
     "default": [],
@@ -86,3 +86,41 @@ def test_per_command_engine_log_is_protocol_clean_for_every_macro_kind():
     assert check_log(spec, ch.engine.log) == []
     names = {e[1] for e in ch.engine.log}
     assert {"ACT16", "MAC16", "RDMAC", "PREA", "WRGB", "WRMAC", "ACT", "MAC", "WR", "RD", "PRE"} <= names
+
+
+repeats = st.tuples(st.lists(st.lists(macros, min_size=1, max_size=4), min_size=1, max_size=3),
+                    st.lists(st.tuples(st.integers(0, 2), st.integers(0, 4000)), min_size=4, max_size=24))
+
+
+@pytest.mark.parametrize("variant", ["default", "per_bank_refresh", "short_refresh"])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(case=repeats)
+def test_reused_programs_equal_the_reference_at_any_refresh_phase_and_entry_state(variant, case):
+    """Programs that recur (as every GEMV does each layer and token) from assorted states and
+    refresh phases: the fast engine's reuse must give exactly the reference's results."""
+    programs, order = case
+    run_steps = [(gap, programs[i % len(programs)]) for i, gap in order]
+    spec = SPECS[variant]
+    _, ref = simulate("reference", spec, run_steps)
+    _, fast = simulate("fast", spec, run_steps)
+    assert fast == ref
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(case=repeats)
+def test_channels_sharing_what_they_learn_still_equal_the_reference(case):
+    """Eight channels share one cache while running different programs, as attention makes them."""
+    from pimsim.sim.system import PimStep, System
+
+    programs, order = case
+    results = {}
+    for engine in ("fast", "reference"):
+        hw = load_hwconfig("hwconfigs/pimgpt.yaml", [f"sim.engine={engine}"])
+        system = System(hw)
+        for i, gap in order:
+            per_channel = tuple(tuple(programs[(i + c) % len(programs)]) if (i + c) % 3 else () for c in range(8))
+            system.now += gap
+            system.run([PimStep(f"s{i}", per_channel)])
+        system.finish()
+        results[engine] = (system.now, system.command_counts(), system.breakdown(), system.refreshes())
+    assert results["fast"] == results["reference"]

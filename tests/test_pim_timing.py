@@ -7,7 +7,7 @@ import pytest
 from pimsim.config import load_hwconfig
 from pimsim.pim.channel import ENGINES
 from pimsim.pim.commands import build_pim_spec
-from pimsim.pim.macro import GbWrite, MacRows
+from pimsim.mapping.macro import GbWrite, MacRows
 from pimsim.sim.system import PimStep, System
 
 NO_REFRESH = ["dram.timing.nREFI=1000000000"]

@@ -7,7 +7,7 @@ import pytest
 from pimsim.asic.vector import asic_work
 from pimsim.config import load_hwconfig
 from pimsim.errors import PimsimError
-from pimsim.pim.macro import GbWrite, MacRead, MacRows
+from pimsim.mapping.macro import GbWrite, MacRead, MacRows
 from pimsim.sim.system import AsicStep, PimStep, System
 
 
@@ -57,3 +57,17 @@ def test_a_pim_config_needs_the_mac_activation_delay(tmp_path):
     (tmp_path / "hw.yaml").write_text(text)
     with pytest.raises(PimsimError, match="dram.timing.nRCDMAC"):
         System(load_hwconfig(tmp_path / "hw.yaml"))
+
+
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_sequential_schedule_without_events_equals_the_simpy_processes(engine):
+    hw = load_hwconfig("hwconfigs/pimgpt.yaml", [f"sim.engine={engine}"])
+    out = []
+    for use_simpy in (True, False):
+        s = System(hw)
+        s.run(steps(hw), use_simpy=use_simpy)
+        s.run(steps(hw), use_simpy=use_simpy)
+        s.finish()
+        out.append(([(r.name, r.kind, r.start, r.end, r.time) for r in s.records], s.command_counts(),
+                    s.breakdown(), s.refreshes()))
+    assert out[0] == out[1]

@@ -16,12 +16,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from pimsim.cli import check_cmd, trace_cmd
+    from pimsim.cli import check_cmd, run_cmd, trace_cmd
 
     parser = _Parser(prog="pimsim", description="Cycle-accurate PIM-GPT and DRAM simulator.")
     parser.add_argument("--version", action="version", version=f"pimsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for module in (check_cmd, trace_cmd):
+    for module in (run_cmd, trace_cmd, check_cmd):
         module.register(sub)
     return parser
 
@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("pimsim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into head & co.
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -37,6 +37,10 @@ class Engine:
         self._window: dict[tuple[int, int, int], tuple[deque[int], int]] = {}  # -> (recent issues, latency)
         self._interval: dict[int, int | None] = {}
         self._plan = [self._compile_plan(cmd) for cmd in range(self.n_cmds)]
+        # the latest cycle any issued command still constrains (raw): beyond it the state is quiescent
+        self.horizon = 0
+        self._borrowed = False  # next_ok/_window/open_row are shared with a snapshot: copy before writing
+        self._reach = [max([lat for *_, ups in plan for _, lat in ups], default=0) for plan in self._plan]
         n = len(LEVELS)
         self._per = [[self.sizes[t] // self.sizes[lv] if t >= lv else 0 for t in range(n)] for lv in range(n)]
 
@@ -134,6 +138,8 @@ class Engine:
         c = self.commands[cmd]
         lvl = c.level
         p = self.path(addr)
+        if self._borrowed:
+            self._own()
         if cycle < self.last_cycle:
             raise ProtocolError(f"{c.name} at cycle {cycle} issued before cycle {self.last_cycle}")
         ready = self._earliest(cmd, lvl, p) + self.offset
@@ -150,6 +156,8 @@ class Engine:
             cycle = first + (count - 1) * interval
         self.last_cycle = cycle
         raw_first, cycle = first - self.offset, cycle - self.offset  # stored cycles are raw
+        if cycle + self._reach[cmd] > self.horizon:
+            self.horizon = cycle + self._reach[cmd]
         nx = self.next_ok
         for rl, sibling, window, rule_index, updates in self._plan[cmd]:
             if sibling:
@@ -220,6 +228,32 @@ class Engine:
         win = tuple((key, len(h), tuple(t + lat - base if t + lat > base else 0 for t in h))
                     for key, (h, lat) in sorted(self._window.items()))
         return rel, win, tuple(self.open_row)
+
+    def quiescent(self, now: int) -> bool:
+        """True when no issued command constrains anything after ``now`` and every bank is closed:
+        then the state is the same as a fresh engine's, shifted to ``now``."""
+        return self.horizon + self.offset <= now and max(self.open_row) < 0
+
+    def snapshot(self) -> tuple:
+        """A copy of the whole state, to load later (shifted) with ``load``."""
+        self._own()
+        snap = (self.next_ok, self._window, self.open_row, self.offset, self.last_cycle, self.horizon)
+        self._borrowed = True  # the snapshot keeps these objects; the engine copies before its next write
+        return snap
+
+    def load(self, snap: tuple, delta: int) -> None:
+        """Take ``snap``'s state, moved ``delta`` cycles later (counts are the caller's business).
+        Copy-on-write: the snapshot's tables are shared until the next issue."""
+        self.next_ok, self._window, self.open_row, offset, last, self.horizon = snap
+        self.offset, self.last_cycle = offset + delta, last + delta
+        self._borrowed = True
+
+    def _own(self) -> None:
+        if self._borrowed:
+            self.next_ok = [[list(node) for node in level] for level in self.next_ok]
+            self._window = {k: (deque(h, maxlen=h.maxlen), lat) for k, (h, lat) in self._window.items()}
+            self.open_row = list(self.open_row)
+            self._borrowed = False
 
     def shift(self, delta: int) -> None:
         """Move the whole state ``delta`` cycles later, in O(1).

@@ -29,9 +29,16 @@ from __future__ import annotations
 from pimsim.dram.engine import Engine
 from pimsim.dram.refresh import make_refresh
 from pimsim.dram.spec import DramSpec
-from pimsim.pim.macro import REFRESH, MacRows, Program, Run
+from pimsim.mapping.macro import REFRESH, MacRows, Program, Run
 
 ENGINES: dict[str, type["Channel"]] = {}
+
+
+def program_signature(program: Program) -> tuple:
+    """What a program's timing depends on: its macros without row and column numbers
+    (every macro closes the rows it opens, so no row number carries from one to the next)."""
+    return tuple((type(m).__name__, *(getattr(m, f) for f in m.__dataclass_fields__ if f not in ("row", "col")))
+                 for m in program)
 
 
 def register(name: str):
@@ -152,14 +159,22 @@ class ReferenceChannel(Channel):
 class FastChannel(Channel):
     """Runs in closed form; periodic row bursts and the refreshes that interrupt them reused exactly."""
 
-    def __init__(self, spec: DramSpec, keep_log: bool = False, reuse: bool = True) -> None:
+    def __init__(self, spec: DramSpec, keep_log: bool = False, reuse: bool = True,
+                 shared: dict | None = None) -> None:
         super().__init__(spec, keep_log)
         self.reuse = reuse  # False: forget every result at each new macro (measures what reuse buys)
-        self._ids: dict[tuple, int] = {}  # canonical states, interned
-        # (canonical state, burst shape) -> (period, commands per burst, time per burst) once seen to repeat
-        self._periodic: dict[tuple, tuple[int, list[int], dict[str, int]]] = {}
-        # (state, shape, cycles until the refresh is due, refresh rotation) -> two bursts' (duration, counts, times)
-        self._memo: dict[tuple, tuple[int, list[int], dict[str, int]]] = {}
+        # What the engine learns; channels of one system share it (their specs are identical), so the
+        # state ids interned here mean the same state in every channel.
+        cache = {} if shared is None else shared
+        self._ids: dict[tuple, int] = cache.setdefault("ids", {})  # canonical states, interned
+        # (state, burst shape) -> (period, commands per burst, time per burst) once seen to repeat
+        self._periodic: dict[tuple, tuple] = cache.setdefault("periodic", {})
+        # (state, shape, cycles until the refresh is due, refresh rotation) -> two bursts' outcome
+        self._memo: dict[tuple, tuple] = cache.setdefault("memo", {})
+        # (program signature, entry state[, refresh phase, rotation]) -> the program's outcome
+        self._programs: dict[tuple, tuple] = cache.setdefault("programs", {})
+        self._sigs: dict[int, tuple] = cache.setdefault("signatures", {})  # id(program) -> (program, signature)
+        self._after = None  # (memo key, mark) of the program that produced the current state
 
     def batch(self, cmd: int, t: int, count: int) -> tuple[int, int]:
         step = self.engine.self_interval(cmd)
@@ -167,6 +182,68 @@ class FastChannel(Channel):
             return 1, 0
         fit = (self.refresh.next_due - t - 1) // step + 1  # copies issued before the refresh falls due
         return max(1, min(count, fit)), step
+
+    def run(self, program: Program, start: int) -> int:
+        """Reuse a program's outcome when it has run before from the same state at the same
+        refresh phase (or with no refresh falling due before its last command); else simulate
+        it and remember the outcome. See ``_entry_state`` for how states are named cheaply."""
+        if not self.reuse or not program:
+            self._after = None
+            return super().run(program, start)
+        self.floor = start
+        self.mark = max(self.mark, start)
+        state = self._entry_state()
+        known = self._sigs.get(id(program))
+        if known is None or known[0] is not program:
+            known = self._sigs[id(program)] = (program, program_signature(program))
+            if len(self._sigs) > 100_000:  # programs of past tokens: let them go
+                self._sigs.clear()
+        sig = known[1]
+        pol = self.refresh
+        phase = pol.next_due - self.mark
+        calm = self._programs.get((sig, state))
+        if calm is not None and phase > calm[1]:
+            return self._replay(calm, (sig, state))
+        key = (sig, state, phase, pol.position())
+        hit = self._programs.get(key)
+        if hit is not None:
+            return self._replay(hit, key)
+        mark0, refs0, counts0, time0 = self.mark, pol.issued, list(self.engine.counts), dict(self.time)
+        end = super().run(program, start)
+        _, counts, times = self._measure(mark0, counts0, time0)
+        refs = pol.issued - refs0
+        span = self.engine.last_cycle - mark0  # a refresh due by then would have changed the outcome
+        entry = (self.engine.snapshot(), span, self.mark - mark0, counts, times, self.done - self.mark,
+                 self.done_cat, mark0, refs)
+        key = (sig, state) if refs == 0 else key
+        self._programs[key] = entry
+        self._after = (key, self.mark)
+        return end
+
+    def _entry_state(self):
+        """A cheap name for the state the next program starts from: "quiet" when nothing is pending,
+        (memo key, gap) when it is exactly the end state of a reused or recorded program, else the
+        canonical state itself."""
+        if self.engine.quiescent(self.mark) and self.done <= self.mark:
+            return "quiet"
+        if self._after is not None and self.engine.last_cycle <= self._after[1]:
+            return ("after", self._after[0], self.mark - self._after[1])
+        return self._state()
+
+    def _replay(self, entry: tuple, key) -> int:
+        snap, span, dur, counts, times, done_rel, done_cat, mark0, refs = entry
+        self.engine.load(snap, self.mark - mark0)
+        eng_counts = self.engine.counts
+        for i, d in counts:
+            eng_counts[i] += d
+        for k, v in times:
+            self.time[k] += v
+        for _ in range(refs):
+            self.refresh.skip_one()
+        self.mark += dur
+        self.done, self.done_cat = self.mark + done_rel, done_cat
+        self._after = (key, self.mark)
+        return max(self.done, self.mark)
 
     def run_macro(self, macro) -> None:
         if isinstance(macro, MacRows) and macro.rows > 2:

@@ -27,7 +27,7 @@ from pimsim.config.validate import did_you_mean
 from pimsim.errors import PimsimError
 from pimsim.pim.channel import ENGINES, Channel
 from pimsim.pim.commands import build_pim_spec
-from pimsim.pim.macro import Program
+from pimsim.mapping.macro import Program
 
 CATEGORIES = ("vmm", "asic", "transfer", "refresh")
 
@@ -68,7 +68,10 @@ class System:
                               where=hw.source, key="sim.engine")
         one = hw.dram.model_copy(update={"channels": 1})
         self.spec = build_pim_spec(one, pim, hw.source)
-        self.channels: list[Channel] = [ENGINES[sim.engine](self.spec, keep_log) for _ in range(hw.dram.channels)]
+        shared: dict = {}  # identical channels share what the fast engine learns
+        make = ENGINES[sim.engine]
+        self.channels: list[Channel] = [make(self.spec, keep_log, shared=shared) if make is not ENGINES["reference"]
+                                        else make(self.spec, keep_log) for _ in range(hw.dram.channels)]
         self.overlap = sim.overlap
         self.asic_ns = 1000.0 / self.asic.clock_mhz
         self.records: list[StepRecord] = []
@@ -79,8 +82,16 @@ class System:
         """ASIC cycles in DRAM cycles (rounded up)."""
         return math.ceil(work.cycles * self.asic_ns / self.hw.dram.tck_ns - 1e-9)
 
-    def run(self, steps: list[Step]) -> int:
-        """Run ``steps`` after whatever ran before; return the cycle the last one finishes."""
+    def run(self, steps: list[Step], use_simpy: bool | None = None) -> int:
+        """Run ``steps`` after whatever ran before; return the cycle the last one finishes.
+
+        With overlap the SimPy processes interleave ASIC and PIM work. Without it
+        nothing interleaves (each step starts when the previous one ends), so the
+        same schedule is computed directly, without events; ``use_simpy=True``
+        forces the SimPy path (the tests prove both give the same records).
+        """
+        if not (self.overlap if use_simpy is None else use_simpy):
+            return self._run_sequential(steps)
         env = simpy.Environment(initial_time=self.now)
         first = len(self.records)
         done = [env.event() for _ in steps]
@@ -90,6 +101,30 @@ class System:
         env.process(self._asic_proc(env, steps, done, stores, first))
         env.run()
         self.now = max([self.now] + [r.end for r in self.records[first:]])
+        return self.now
+
+    def _run_sequential(self, steps: list[Step]) -> int:
+        now = self.now
+        for step in steps:
+            rec = StepRecord(step.name, "asic" if isinstance(step, AsicStep) else "pim", now, now)
+            self.records.append(rec)
+            if isinstance(step, AsicStep):
+                cycles = self.asic_cycles(step.work)
+                self.asic_total = self.asic_total + step.work
+                rec.end, rec.time = now + cycles, {"asic": cycles}
+            else:
+                best = None
+                for c, program in enumerate(step.programs):
+                    if program:
+                        ch = self.channels[c]
+                        before = dict(ch.time)
+                        end = ch.run(program, now)
+                        if best is None or end > best[0]:
+                            best = (end, {k: ch.time[k] - before[k] for k in ch.time})
+                if best is not None:
+                    rec.end, rec.time = best
+            now = rec.end
+        self.now = max(self.now, now)
         return self.now
 
     def finish(self) -> None:

@@ -112,6 +112,23 @@ class RowWrite:
 
 
 @dataclass(frozen=True)
+class AllBankWrite:
+    """Write ``cols`` bursts into the same row of every bank (a transposed-V update): ACT16,
+    WR x cols to each bank in turn, PREA."""
+
+    row: int
+    col: int
+    cols: int
+    banks: tuple[tuple[int, int], ...]
+
+    def runs(self) -> list[Run]:
+        out = [Run("ACT16", 1, row=self.row, category=TRANSFER)]
+        for bank in self.banks:
+            out.append(Run("WR", self.cols, bank, self.row, self.col, reopen="ACT16", category=TRANSFER))
+        return out + [Run("PREA", 1, category=TRANSFER)]
+
+
+@dataclass(frozen=True)
 class RowRead:
     """Read ``cols`` bursts of one bank's row to the ASIC: ACT, RD x cols, PRE."""
 
@@ -126,7 +143,7 @@ class RowRead:
                 Run("PRE", 1, self.bank, category=TRANSFER)]
 
 
-Macro = Union[GbWrite, MacInit, MacRead, MacRows, BankMac, RowWrite, RowRead]
+Macro = Union[GbWrite, MacInit, MacRead, MacRows, BankMac, RowWrite, AllBankWrite, RowRead]
 Program = tuple  # a channel program: a tuple of macros, run in order
 
 

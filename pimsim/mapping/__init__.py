@@ -1,0 +1,1 @@
+"""Workload ops -> per-channel programs of macro-commands (pure data: computes no time)."""

@@ -1,0 +1,183 @@
+"""The PIM-GPT mapping: each op of a token becomes per-channel macro programs plus ASIC work.
+
+GEMV (weights, LM head) and attention run in the banks; everything else on
+the ASIC. For a matrix laid out by ``layout.plan_matrix``, each chunk k of
+the input goes to every channel's global buffer (``pack`` copies), then the
+channel runs all-bank row bursts over the rows its fullest bank holds, and
+reads each row's results back (one RDMAC per result per bank). Chunks give
+partial sums that the ASIC adds. Q.K^T is such a GEMV over the cached K
+rows (one result per head a segment touches); scores.V runs per head on the
+channel holding that head's V^T, with that head's scores as the input; new
+K and V are written into the space reserved for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import ceil
+from typing import Optional
+
+from pimsim.config.workload import ModelShape
+from pimsim.mapping.layout import MatrixLayout
+from pimsim.mapping.macro import AllBankWrite, GbWrite, MacRows, RowRead, RowWrite
+from pimsim.mapping.placement import ModelPlacement, heads_per_segment
+from pimsim.workload.ops import Op
+
+
+@dataclass(frozen=True)
+class AsicOp:
+    kind: str
+    n: int
+    shape: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class MappedOp:
+    name: str
+    kind: str
+    programs: Optional[tuple[tuple, ...]]  # per channel; None: no PIM work
+    asic: tuple[AsicOp, ...] = ()
+    after: Optional[tuple[str, ...]] = None  # ops it needs (for overlap); None: the previous op
+
+
+class PimGptMapper:
+    """Registered as ``pimgpt``: the default mapping strategy."""
+
+    def __init__(self, placement: ModelPlacement) -> None:
+        self.p = placement
+        self.geo = placement.geo
+        self.model: ModelShape = placement.model
+        self._cache: dict[tuple, MappedOp] = {}
+
+    # -- GEMV over a laid-out matrix --------------------------------------------
+    def _mac_program(self, m: MatrixLayout, c: int, upto: Optional[int], reads_per_seg: int) -> tuple:
+        """Channel c's program for a GEMV over the first ``upto`` rows of ``m``."""
+        geo, prog = self.geo, []
+        held = m.channel_rows(c, upto)
+        if held == 0:
+            return ()
+        for k in range(m.chunks):
+            length = m.chunk_len(k)
+            prog.append(GbWrite(geo.bursts(min(m.pack, held) * length)))
+            full, last = divmod(held, m.pack)
+            row = m.row0 + k * m.rows_per_chunk
+            if full:
+                prog.append(MacRows(row, full, m.pack * geo.cols(length), m.pack * reads_per_seg))
+            if last:
+                prog.append(MacRows(row + full, 1, last * geo.cols(length), last * reads_per_seg))
+        return tuple(prog)
+
+    def gemv(self, op: Op) -> MappedOp:
+        m = self.p.matrices[op.weight]
+        programs = tuple(self._mac_program(m, c, None, 1) for c in range(self.geo.channels))
+        asic = (AsicOp("reduce", op.rows, (("inputs", m.chunks),)),) if m.chunks > 1 else ()
+        return MappedOp(op.name, op.kind, programs, asic)
+
+    # -- attention -------------------------------------------------------------
+    def attn_score(self, op: Op) -> MappedOp:
+        k = self.p.matrices[f"L{op.layer}.k"]
+        per_seg = heads_per_segment(self.model, k.seg)
+        programs = tuple(self._mac_program(k, c, op.context, per_seg) for c in range(self.geo.channels))
+        asic = (AsicOp("reduce", op.heads * op.context, (("inputs", k.chunks),)),) if k.chunks > 1 else ()
+        return MappedOp(op.name, op.kind, programs, asic)
+
+    def attn_value(self, op: Op) -> MappedOp:
+        v, geo = self.p.values[f"L{op.layer}.v"], self.geo
+        fpb = v.features_per_bank
+        programs = []
+        for c in range(geo.channels):
+            prog = []
+            for s in range(v.heads_in_channel(c)):
+                for mchunk in range(ceil(op.context / v.seg)):
+                    tokens = min(v.seg, op.context - mchunk * v.seg)
+                    row = v.row0 + mchunk * v.rows_per_chunk + (s * fpb) // v.pack
+                    full, last = divmod(fpb, v.pack)
+                    prog.append(GbWrite(geo.bursts(min(v.pack, fpb) * tokens)))
+                    if full:
+                        prog.append(MacRows(row, full, v.pack * geo.cols(tokens), v.pack))
+                    if last:
+                        prog.append(MacRows(row + full, 1, last * geo.cols(tokens), last))
+            programs.append(tuple(prog))
+        chunks = ceil(op.context / v.seg)
+        asic = (AsicOp("reduce", self.model.d_model, (("inputs", chunks),)),) if chunks > 1 else ()
+        return MappedOp(op.name, op.kind, tuple(programs), asic)
+
+    def k_write(self, op: Op) -> MappedOp:
+        """This token's K into its reserved slot (one bank, one write per chunk)."""
+        k, geo = self.p.matrices[f"L{op.layer}.k"], self.geo
+        t = op.context - 1
+        programs = [[] for _ in range(geo.channels)]
+        for chunk in range(k.chunks):
+            c, b, row, slot = k.location(t, chunk)
+            col = slot * geo.cols(k.seg)
+            programs[c].append(RowWrite(geo.bank_addr(b), row, col, geo.bursts(k.chunk_len(chunk))))
+        return MappedOp(f"{op.name}.k", op.kind, tuple(tuple(p) for p in programs))
+
+    def v_write(self, op: Op, after: Optional[tuple[str, ...]]) -> MappedOp:
+        """This token's V: one element per feature row, one all-bank write per row of feature segments."""
+        v, geo = self.p.values[f"L{op.layer}.v"], self.geo
+        t = op.context - 1
+        mchunk, elem = divmod(t, v.seg)
+        banks = tuple(geo.bank_addr(b) for b in range(geo.banks))
+        programs = []
+        for c in range(geo.channels):
+            segs = v.heads_in_channel(c) * v.features_per_bank
+            prog = []
+            for q0 in range(0, segs, v.pack):
+                row = v.row0 + mchunk * v.rows_per_chunk + q0 // v.pack
+                col = elem // geo.col_elems
+                prog.append(AllBankWrite(row, col, min(v.pack, segs - q0), banks))
+            programs.append(tuple(prog))
+        return MappedOp(f"{op.name}.v", op.kind, tuple(programs), after=after)
+
+    def embed(self, op: Op, position: int) -> MappedOp:
+        """Read the token's row of wte and the position's row of wpe; the ASIC adds them.
+        The token id is not simulated (no real text): position x 7919 mod vocab stands in for it."""
+        geo = self.geo
+        programs = [[] for _ in range(geo.channels)]
+        for name, i in (("wte", position * 7919 % self.model.vocab), ("wpe", position)):
+            m = self.p.matrices[name]
+            for chunk in range(m.chunks):
+                c, b, row, slot = m.location(i, chunk)
+                programs[c].append(RowRead(geo.bank_addr(b), row, slot * geo.cols(m.seg),
+                                           geo.bursts(m.chunk_len(chunk))))
+        return MappedOp(op.name, op.kind, tuple(tuple(p) for p in programs), (AsicOp("embed", op.elements),))
+
+    # -- a token ---------------------------------------------------------------
+    def token(self, position: int, ops: list[Op]) -> list[MappedOp]:
+        """A token's ops in issue order. The new V is written after Q.K^T, needing only the QKV
+        output, so with ``sim.overlap`` it runs while the ASIC scales and softmaxes the scores."""
+        out: list[MappedOp] = []
+        pending_v: Optional[MappedOp] = None
+        for op in ops:
+            prev = out[-1].name if out else None
+            if op.kind == "gemv":
+                key = ("gemv", op.name)
+                if key not in self._cache:
+                    self._cache[key] = self.gemv(op)
+                out.append(self._cache[key])
+            elif op.kind == "kv_write":
+                out.append(self.k_write(op))
+                pending_v = self.v_write(op, after=(prev,) if prev else ())
+            elif op.kind == "attn_score":
+                out.append(self.attn_score(op))
+                if pending_v is not None:
+                    out.append(pending_v)
+            elif op.kind == "attn_value":
+                v_name = (pending_v.name,) if pending_v is not None else ()
+                m = self.attn_value(op)
+                out.append(MappedOp(m.name, m.kind, m.programs, m.asic, after=(prev, *v_name)))
+                pending_v = None
+            elif op.kind == "embed":
+                out.append(self.embed(op, position))
+            else:
+                after = None
+                if op.kind == "scale" and pending_v is not None:
+                    after = (out[-2].name,)  # the scores, not the V write
+                n = op.elements * (op.groups if op.kind == "scale" else 1)
+                shape = (("groups", op.groups),) if op.kind == "softmax" else ()
+                out.append(MappedOp(op.name, op.kind, None, (AsicOp(op.kind, n, shape),), after))
+        return out
+
+
+MAPPINGS = {"pimgpt": PimGptMapper}

@@ -1,0 +1,100 @@
+"""Placement of a whole model: every weight matrix and the KV cache of every layer, in DRAM rows.
+
+Regions are allocated one after another from row 0, at the same rows in
+every bank (all-bank activates). Space for the K and V of the whole
+context is reserved up front. A model that does not fit is refused with
+how much it needs and how much there is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pimsim.config.workload import ModelShape
+from pimsim.errors import PimsimError
+from pimsim.mapping.layout import Geometry, MatrixLayout, VLayout, plan_matrix, plan_v
+
+
+@dataclass(frozen=True)
+class ModelPlacement:
+    geo: Geometry
+    model: ModelShape
+    matrices: dict[str, MatrixLayout]  # weights and K caches, by name
+    values: dict[str, VLayout]  # V caches, by layer name "L{l}.v"
+    rows_used: int
+
+    def summary(self) -> dict:
+        """Rows per bank and how fully the activated rows are used."""
+        weights = [m for n, m in self.matrices.items() if not n.endswith(".k")]
+        used = sum(m.rows * m.cols for m in weights)
+        reserved = sum(m.dram_rows for m in weights) * self.geo.total_banks * self.geo.row_elems
+        return {
+            "rows_per_bank_used": self.rows_used,
+            "rows_per_bank": self.geo.rows,
+            "capacity_used": round(self.rows_used / self.geo.rows, 6),
+            "weight_rows_per_bank": sum(m.dram_rows for m in weights),
+            "kv_rows_per_bank": self.rows_used - sum(m.dram_rows for m in weights),
+            "weight_row_utilization": round(used / reserved, 6) if reserved else 0.0,
+        }
+
+
+def heads_per_segment(model: ModelShape, seg: int) -> int:
+    """Most heads any segment of a K row touches (each needs its own accumulator)."""
+    most = 0
+    for start in range(0, model.d_model, seg):
+        end = min(start + seg, model.d_model)
+        most = max(most, (end - 1) // model.d_head - start // model.d_head + 1)
+    return most
+
+
+def weight_matrices(model: ModelShape) -> list[tuple[str, int, int]]:
+    """(name, rows, cols) of every weight matrix the PIM side stores."""
+    d = model.d_model
+    out = []
+    for layer in range(model.layers):
+        out += [(f"L{layer}.qkv", 3 * d, d), (f"L{layer}.proj", d, d), (f"L{layer}.fc1", model.d_ff, d),
+                (f"L{layer}.fc2", d, model.d_ff)]
+    out.append(("wte", model.vocab, d))
+    out.append(("wpe", model.context, d))
+    if not model.tied_embeddings:
+        out.append(("lm_head", model.vocab, d))
+    return out
+
+
+def place_model(model: ModelShape, geo: Geometry, name: str = "model", where: str = "") -> ModelPlacement:
+    matrices: dict[str, MatrixLayout] = {}
+    values: dict[str, VLayout] = {}
+    row = 0
+    for mname, rows, cols in weight_matrices(model):
+        m = plan_matrix(mname, rows, cols, geo, row)
+        matrices[mname] = m
+        row += m.dram_rows
+    seg = plan_matrix("k", model.context, model.d_model, geo, 0).seg
+    need = heads_per_segment(model, seg)
+    if need > geo.accumulators:
+        raise PimsimError(f"attention over {name} needs {need} accumulators per bank (heads per K segment), "
+                          f"the config has {geo.accumulators}", where=where, key="pim.accumulators_per_bank")
+    for layer in range(model.layers):
+        k = plan_matrix(f"L{layer}.k", model.context, model.d_model, geo, row, results_per_segment=need)
+        matrices[k.name] = k
+        row += k.dram_rows
+        v = plan_v(f"L{layer}.v", model.heads, model.d_head, model.context, geo, row)
+        values[v.name] = v
+        row += v.dram_rows
+    if row > geo.rows:
+        per_row = geo.banks * geo.row_elems * geo.elem_bytes
+        raise PimsimError(
+            f"{name} does not fit: weights and a {model.context}-token KV cache need {row} rows per bank "
+            f"({row * per_row / 2**20:.0f} MiB per channel), the config has {geo.rows} "
+            f"({geo.rows * per_row / 2**20:.0f} MiB per channel)", where=where, key="dram.rows")
+    return ModelPlacement(geo, model, matrices, values, row)
+
+
+def geometry(dram, pim) -> Geometry:
+    """The mapper's view of a resolved DRAM + PIM config."""
+    row_elems = dram.row_bytes // pim.element_bytes
+    return Geometry(channels=dram.channels, banks=dram.banks_per_rank, bank_groups=dram.bank_groups,
+                    rows=dram.rows, row_elems=row_elems, col_elems=pim.mac_lanes, elem_bytes=pim.element_bytes,
+                    burst_bytes=dram.request_bytes, accumulators=pim.accumulators_per_bank)
+
+

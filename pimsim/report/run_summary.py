@@ -1,0 +1,135 @@
+"""The results of ``pimsim run``: the metrics object, and the run folder's files.
+
+Run folder (``--out``, default reports/runs/<model>-<hw>-<hash>):
+  config.json      the resolved hardware config, workload and their hash
+  ops.csv          per op: kind, calls, cycles, seconds, share, cycles by category
+  tokens.csv       per forward pass: position, prompt or generated, context, cycles, ms
+  summary.json     the metrics below (``pimsim run --json`` prints the same object)
+  summary.md       a readable summary
+Everything but ``wall_s`` is a function of the inputs: same inputs, same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from pathlib import Path
+
+from pimsim import __version__
+from pimsim.energy.table import energy_pj
+from pimsim.pim.actions import action_counts
+from pimsim.sim.generation import RunResult
+
+COLUMN_CMDS = ("MAC16", "MAC", "RD", "RDA", "WR", "WRA")
+ACTIVATES = ("ACT", "ACT4", "ACT16")
+
+
+def run_hash(res: RunResult) -> str:
+    blob = json.dumps({"hw": res.hw.resolved(), "workload": res.workload.model_dump(mode="json"),
+                       "pimsim": __version__}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def metrics(res: RunResult, wall_s: float) -> dict:
+    hw, d = res.hw, res.hw.dram
+    tck = d.tck_ns * 1e-9
+    seconds = res.cycles * tck
+    passes = len(res.tokens)
+    counts = res.command_counts
+    energy = energy_pj(action_counts(counts, d), hw.energy, seconds, d.channels, res.asic, hw.source)
+    columns = sum(counts.get(c, 0) for c in COLUMN_CMDS)
+    acts = sum(counts.get(c, 0) for c in ACTIVATES)
+    mac_slots = d.channels * d.banks_per_rank * hw.pim.mac_lanes * res.cycles / d.timing["nCCDL"]
+    return {
+        "model": res.workload.name,
+        "hw": hw.name,
+        "config_hash": run_hash(res),
+        "engine": hw.sim.engine,
+        "overlap": hw.sim.overlap,
+        "prompt_tokens": res.workload.generation.prompt_tokens,
+        "output_tokens": res.workload.generation.output_tokens,
+        "forward_passes": passes,
+        "total_cycles": res.cycles,
+        "latency_s": seconds,
+        "ms_per_token": seconds * 1e3 / passes,
+        "tokens_per_s": passes / seconds,
+        "energy_j": sum(energy.values()) * 1e-12,
+        "j_per_token": sum(energy.values()) * 1e-12 / passes,
+        "row_hit_rate": 1 - acts / columns if columns else 0.0,
+        "mac_utilization": res.useful_macs / mac_slots if mac_slots else 0.0,
+        "breakdown_s": {k: v * tck for k, v in res.breakdown_cycles.items()},
+        "energy_breakdown_j": {k: v * 1e-12 for k, v in energy.items()},
+        "counts": dict(sorted(counts.items())),
+        "refreshes": res.refreshes,
+        "mapping": res.placement.summary(),
+        "wall_s": round(wall_s, 3),
+    }
+
+
+def _csv(rows: list[dict]) -> str:
+    buf = io.StringIO()
+    if rows:
+        w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    return buf.getvalue()
+
+
+def op_rows(res: RunResult) -> list[dict]:
+    tck = res.hw.dram.tck_ns * 1e-9
+    rows = []
+    for name, r in res.op_cycles.items():
+        rows.append({"op": name, "kind": r["kind"], "calls": r["calls"], "cycles": r["cycles"],
+                     "seconds": f"{r['cycles'] * tck:.9g}", "share": f"{r['cycles'] / res.cycles:.6f}",
+                     **{k: r.get(k, 0) for k in ("vmm", "asic", "transfer", "refresh")}})
+    return rows
+
+
+def token_rows(res: RunResult) -> list[dict]:
+    tck_ms = res.hw.dram.tck_ns * 1e-6
+    return [{"position": t.position, "phase": "prompt" if t.prompt else "generate", "context": t.context,
+             "cycles": t.cycles, "ms": f"{t.cycles * tck_ms:.6f}"} for t in res.tokens]
+
+
+def markdown(m: dict) -> str:
+    b, e = m["breakdown_s"], m["energy_breakdown_j"]
+    lines = [
+        f"# pimsim run: {m['model']} on {m['hw']}",
+        "",
+        f"- forward passes: {m['forward_passes']} ({m['prompt_tokens']} prompt, {m['output_tokens']} generated)",
+        f"- latency: {m['latency_s'] * 1e3:.4f} ms total, {m['ms_per_token']:.4f} ms per token, "
+        f"{m['tokens_per_s']:.1f} tokens/s",
+        f"- energy: {m['energy_j'] * 1e3:.4f} mJ total, {m['j_per_token'] * 1e3:.4f} mJ per token",
+        f"- row-hit rate {m['row_hit_rate']:.4f}, MAC utilization {m['mac_utilization']:.4f}, "
+        f"refreshes {m['refreshes']}",
+        f"- engine {m['engine']}, overlap {m['overlap']}, config hash {m['config_hash']}",
+        "",
+        "| time | s | share |",
+        "|---|---|---|",
+        *[f"| {k} | {v:.6g} | {v / m['latency_s']:.1%} |" for k, v in b.items()],
+        "",
+        "| energy | J | share |",
+        "|---|---|---|",
+        *[f"| {k} | {v:.6g} | {v / m['energy_j']:.1%} |" for k, v in e.items()],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_run(folder: Path, res: RunResult, m: dict) -> None:
+    """Write every file of the run folder; on failure nothing half-written is left under its name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {
+        "config.json": json.dumps({"config_hash": m["config_hash"], "pimsim": __version__, "hw": res.hw.resolved(),
+                                   "workload": res.workload.model_dump(mode="json")}, indent=2, sort_keys=True),
+        "ops.csv": _csv(op_rows(res)),
+        "tokens.csv": _csv(token_rows(res)),
+        "summary.json": json.dumps(m, indent=2, sort_keys=True),
+        "summary.md": markdown(m),
+    }
+    for name, text in files.items():
+        tmp = folder / f".{name}.tmp"
+        tmp.write_text(text + ("" if text.endswith("\n") else "\n"))
+        tmp.replace(folder / name)

@@ -1,0 +1,101 @@
+"""A whole generation on the PIM-GPT system: place the model, map each token, run it.
+
+Every forward pass (prompt tokens one at a time, then generated ones) is
+mapped to steps and run on one System, so DRAM state and refresh carry over
+from token to token. Results keep per-step records (for the per-op table),
+per-token cycles and the totals the report needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from pimsim.asic.vector import AsicWork, asic_work
+from pimsim.config.hw import HwConfig
+from pimsim.config.workload import Workload
+from pimsim.mapping.pimgpt import MAPPINGS, MappedOp
+from pimsim.mapping.placement import ModelPlacement, geometry, place_model
+from pimsim.sim.system import AsicStep, PimStep, Step, System
+from pimsim.workload.ops import ATTENTION, flops, generation_ops
+
+
+@dataclass
+class TokenRecord:
+    position: int
+    prompt: bool
+    context: int
+    cycles: int
+
+
+@dataclass
+class RunResult:
+    hw: HwConfig
+    workload: Workload
+    placement: ModelPlacement
+    cycles: int
+    tokens: list[TokenRecord]
+    op_cycles: dict[str, dict[str, int]]  # op name -> {"kind", "calls", "cycles", category cycles...}
+    breakdown_cycles: dict[str, int]
+    command_counts: dict[str, int]
+    refreshes: int
+    asic: AsicWork
+    useful_macs: int  # multiply-adds the model needs (GEMV + attention)
+    extra: dict = field(default_factory=dict)
+
+
+def to_steps(mapped: list[MappedOp], hw: HwConfig, work_cache: dict) -> list[Step]:
+    """Steps of one token; ``after`` names become step indices. ASIC work is computed once per shape."""
+    steps: list[Step] = []
+    last_of: dict[str, int] = {}
+    for m in mapped:
+        if m.after is None:
+            deps = (len(steps) - 1,) if steps else ()
+        else:
+            deps = tuple(last_of[n] for n in m.after if n in last_of)
+        if m.programs is not None and any(m.programs):
+            steps.append(PimStep(m.name, m.programs, deps))
+            deps = (len(steps) - 1,)
+        for a in m.asic:
+            work = work_cache.get(a)
+            if work is None:
+                work = work_cache[a] = asic_work(a.kind, a.n, hw.asic, **dict(a.shape))
+            steps.append(AsicStep(m.name, work, deps))
+            deps = (len(steps) - 1,)
+        if len(steps) and (not last_of or steps[-1].name == m.name):
+            last_of[m.name] = len(steps) - 1
+    return steps
+
+
+def simulate_generation(hw: HwConfig, workload: Workload, mapping: str = "pimgpt",
+                        progress: Optional[Callable[[int, int], None]] = None,
+                        passes: Optional[list] = None) -> RunResult:
+    """Simulate every forward pass of ``workload`` (or the given ``passes``: (position, is_prompt,
+    ops) from an op trace)."""
+    placement = place_model(workload.model, geometry(hw.dram, hw.require("pim")), workload.name, hw.source)
+    mapper = MAPPINGS[mapping](placement)
+    system = System(hw)
+    tokens: list[TokenRecord] = []
+    op_cycles: dict[str, dict[str, int]] = {}
+    useful = 0
+    work_cache: dict = {}
+    passes = list(generation_ops(workload)) if passes is None else passes
+    for i, (position, prompt, ops) in enumerate(passes):
+        mapped = mapper.token(position, ops)
+        steps = to_steps(mapped, hw, work_cache)
+        start, first = system.now, len(system.records)
+        system.run(steps)
+        tokens.append(TokenRecord(position, prompt, position + 1, system.now - start))
+        kinds = {m.name: m.kind for m in mapped}
+        for rec in system.records[first:]:
+            row = op_cycles.setdefault(rec.name, {"kind": kinds.get(rec.name, ""), "calls": 0, "cycles": 0})
+            row["calls"] += 1
+            row["cycles"] += rec.end - rec.start
+            for k, v in rec.time.items():
+                row[k] = row.get(k, 0) + v
+        useful += sum(flops(op) // 2 for op in ops if op.kind == "gemv" or op.kind in ATTENTION)
+        if progress:
+            progress(i + 1, len(passes))
+    system.finish()
+    return RunResult(hw, workload, placement, system.now, tokens, op_cycles, system.breakdown(),
+                     system.command_counts(), system.refreshes(), system.asic_total, useful)
