@@ -85,9 +85,16 @@ def place_model(model: ModelShape, geo: Geometry, name: str = "model", where: st
         per_row = geo.banks * geo.row_elems * geo.elem_bytes
         raise PimsimError(
             f"{name} does not fit: weights and a {model.context}-token KV cache need {row} rows per bank "
-            f"({row * per_row / 2**20:.0f} MiB per channel), the config has {geo.rows} "
-            f"({geo.rows * per_row / 2**20:.0f} MiB per channel)", where=where, key="dram.rows")
+            f"({_size(row * per_row)} per channel), the config has {geo.rows} "
+            f"({_size(geo.rows * per_row)} per channel)", where=where, key="dram.rows")
     return ModelPlacement(geo, model, matrices, values, row)
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
 
 
 def geometry(dram, pim) -> Geometry:

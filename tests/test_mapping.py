@@ -1,0 +1,102 @@
+"""Mapping invariants on random small models and hardware: every element once, nothing overlaps,
+capacity respected, MAC column commands equal the hand count."""
+
+from __future__ import annotations
+
+from math import ceil
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from pimsim.config.workload import ModelShape
+from pimsim.errors import PimsimError
+from pimsim.mapping.layout import Geometry
+from pimsim.mapping.macro import MacRows
+from pimsim.mapping.pimgpt import PimGptMapper
+from pimsim.mapping.placement import heads_per_segment, place_model, weight_matrices
+from pimsim.workload.ops import Op
+
+geometries = st.builds(
+    Geometry, channels=st.sampled_from([1, 2, 4]), banks=st.sampled_from([4, 8, 16]), bank_groups=st.just(4),
+    rows=st.just(100_000), row_elems=st.sampled_from([64, 128, 256]), col_elems=st.sampled_from([4, 8, 16]),
+    elem_bytes=st.just(2), burst_bytes=st.just(32), accumulators=st.sampled_from([8, 16, 32]))
+
+
+@st.composite
+def models(draw):
+    heads = draw(st.integers(1, 4))
+    d_head = draw(st.sampled_from([8, 12, 16, 40]))
+    return ModelShape(layers=draw(st.integers(1, 2)), d_model=heads * d_head, heads=heads, d_head=d_head,
+                      d_ff=draw(st.sampled_from([32, 48, 100])), vocab=draw(st.integers(5, 70)),
+                      context=draw(st.integers(2, 40)), tied_embeddings=draw(st.booleans()))
+
+
+def fits(model, geo):
+    return heads_per_segment(model, geo.row_elems) <= geo.accumulators
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model=models(), geo=geometries)
+def test_every_element_is_stored_exactly_once_within_its_region(model, geo):
+    try:
+        placement = place_model(model, geo)
+    except PimsimError:
+        assume(False)
+    used: dict[tuple, str] = {}
+
+    def put(c, b, row, elem, what, lo, hi):
+        assert lo <= row < hi and 0 <= elem < geo.row_elems and 0 <= c < geo.channels and 0 <= b < geo.banks
+        key = (c, b, row, elem)
+        assert key not in used, f"{what} overlaps {used[key]}"
+        used[key] = what
+
+    for m in placement.matrices.values():
+        lo, hi = m.row0, m.row0 + m.dram_rows
+        for i in range(m.rows):
+            for k in range(m.chunks):
+                c, b, row, slot = m.location(i, k)
+                for e in range(m.chunk_len(k)):
+                    put(c, b, row, slot * m.seg + e, f"{m.name}[{i},{k * m.seg + e}]", lo, hi)
+    for v in placement.values.values():
+        lo, hi = v.row0, v.row0 + v.dram_rows
+        for h in range(v.heads):
+            for f in range(v.d_head):
+                for t in range(v.context):
+                    c, b, row, slot, e = v.location(h, f, t)
+                    put(c, b, row, slot * v.seg + e, f"{v.name}[{h},{f},{t}]", lo, hi)
+    assert placement.rows_used <= geo.rows
+    assert max(key[2] for key in used) < placement.rows_used
+    weights = sum(r * c for _, r, c in weight_matrices(model))
+    kv = 2 * model.layers * model.context * model.d_model
+    assert len(used) == weights + kv  # every element once, none lost
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model=models(), geo=geometries, rows=st.integers(1, 300), cols=st.integers(1, 600))
+def test_mac_columns_equal_the_hand_count(model, geo, rows, cols):
+    try:
+        placement = place_model(model, geo)
+    except PimsimError:
+        assume(False)
+    from pimsim.mapping.layout import plan_matrix
+
+    m = plan_matrix("w", rows, cols, geo, 0)
+    placement.matrices["w"] = m
+    mapped = PimGptMapper(placement).gemv(Op("gemv", "w", 0, rows=rows, cols=cols, weight="w"))
+    macs = sum(mr.rows * mr.cols for prog in mapped.programs for mr in prog if isinstance(mr, MacRows))
+    # hand count: each channel streams the rows its fullest bank holds, chunk by chunk
+    expected = sum(m.channel_rows(c) * sum(ceil(m.chunk_len(k) / geo.col_elems) for k in range(m.chunks))
+                   for c in range(geo.channels))
+    assert macs == expected
+    assert sum(m.rows_in_bank(g) for g in range(geo.total_banks)) == rows
+    assert m.seg * m.chunks >= cols and m.pack * m.seg <= geo.row_elems
+
+
+def test_a_model_that_does_not_fit_says_how_much_it_needs():
+    geo = Geometry(channels=1, banks=4, bank_groups=4, rows=10, row_elems=64, col_elems=16, elem_bytes=2,
+                   burst_bytes=32, accumulators=8)
+    model = ModelShape(layers=2, d_model=64, heads=2, d_head=32, d_ff=256, vocab=512, context=64,
+                       tied_embeddings=True)
+    with pytest.raises(PimsimError, match=r"need \d+ rows per bank \(.* KiB per channel\), the config has 10"):
+        place_model(model, geo, "tiny")
