@@ -16,13 +16,15 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@
 
 demo: $(VENV)/.installed-dev
-	$(BIN)/pimsim trace --hw hwconfigs/dram/gddr6-x16-14gbps.yaml workloads/traces/example.trace
+	$(BIN)/pimsim run
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n 2
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/trace_throughput.py
+	$(BIN)/python benchmarks/engine_throughput.py
+	$(BIN)/python benchmarks/generation_time.py
 
 clean:
 	rm -rf $(VENV) reports/runs .pytest_cache .hypothesis
