@@ -34,11 +34,19 @@ from pimsim.mapping.macro import REFRESH, MacRows, Program, Run
 ENGINES: dict[str, type["Channel"]] = {}
 
 
+_SIG_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def program_signature(program: Program) -> tuple:
     """What a program's timing depends on: its macros without row and column numbers
     (every macro closes the rows it opens, so no row number carries from one to the next)."""
-    return tuple((type(m).__name__, *(getattr(m, f) for f in m.__dataclass_fields__ if f not in ("row", "col")))
-                 for m in program)
+    out = []
+    for m in program:
+        fields = _SIG_FIELDS.get(type(m))
+        if fields is None:
+            fields = _SIG_FIELDS[type(m)] = tuple(f for f in m.__dataclass_fields__ if f not in ("row", "col"))
+        out.append((type(m).__name__, *[getattr(m, f) for f in fields]))
+    return tuple(out)
 
 
 def register(name: str):
@@ -246,7 +254,8 @@ class FastChannel(Channel):
         return max(self.done, self.mark)
 
     def run_macro(self, macro) -> None:
-        if isinstance(macro, MacRows) and macro.rows > 2:
+        # Below ~8 rows, detecting the period (canonical snapshots) costs more than it saves.
+        if isinstance(macro, MacRows) and macro.rows >= 8:
             self._mac_rows(macro)
         else:
             super().run_macro(macro)
