@@ -155,3 +155,20 @@ def test_a_model_that_does_not_fit_is_refused(capsys):
     err = bad(capsys, ["run", "--model", "gpt2-xl", "--set", "dram.channels=2", "--prompt-tokens", "1",
                        "--output-tokens", "1"])
     assert "does not fit" in err and "dram.rows" in err
+
+
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_timeline_is_trace_event_json_and_a_channel_never_runs_two_things_at_once(tmp_path, capsys, engine):
+    path = tmp_path / "t.json"
+    assert main(["run", "--model", "tiny", "--timeline", str(path), "--out", str(tmp_path / "r"),
+                 "--set", f"sim.engine={engine}"]) == 0
+    events = json.load(open(path))["traceEvents"]
+    spans = [e for e in events if e["ph"] == "X"]
+    assert spans and all({"name", "ph", "ts", "dur", "pid", "tid"} <= set(e) for e in spans)
+    tracks = {e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
+    assert {"ASIC", "channel 0", "channel 7"} <= tracks
+    for tid in {e["tid"] for e in spans}:
+        mine = sorted((e["ts"], e["ts"] + e["dur"]) for e in spans if e["tid"] == tid)
+        assert all(a[1] <= b[0] + 1e-9 for a, b in zip(mine, mine[1:])), f"overlap on track {tid}"
+    if engine == "reference":
+        assert any(e["ph"] == "i" and e["name"] == "MAC16" for e in events)

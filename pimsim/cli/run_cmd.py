@@ -15,6 +15,7 @@ from pimsim.config import load_hwconfig
 from pimsim.config.workload import WORKLOAD_DIR, Generation, Workload, resolve_workload
 from pimsim.errors import PimsimError
 from pimsim.report.run_summary import metrics, write_run
+from pimsim.report.timeline import write_timeline
 from pimsim.sim.generation import simulate_generation
 from pimsim.workload.optrace import read_op_trace
 
@@ -35,6 +36,8 @@ def register(sub) -> None:
                    help="override a hardware config field (repeatable), e.g. asic.clock_mhz=100")
     p.add_argument("--out", help="run folder (default: reports/runs/<model>-<hw>-<hash>)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--timeline", metavar="FILE.json",
+                   help="write the op (and, with sim.engine=reference, command) timeline in Chrome trace format")
     p.set_defaults(func=run)
 
 
@@ -57,18 +60,21 @@ def run(args) -> int:
         hw.require(section)
     workload, passes = _workload(args)
     show = not args.json and sys.stdout.isatty()
+    keep = bool(args.timeline)
     t0 = time.perf_counter()
     if show:
         with Progress(TextColumn("simulating {task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       TimeRemainingColumn(), transient=True) as bar:
             task = bar.add_task(workload.name, total=None)
-            res = simulate_generation(hw, workload, passes=passes,
-                                      progress=lambda i, n: bar.update(task, completed=i, total=n))
+            res = simulate_generation(hw, workload, passes=passes, keep_records=keep,
+                                      command_log=keep, progress=lambda i, n: bar.update(task, completed=i, total=n))
     else:
-        res = simulate_generation(hw, workload, passes=passes)
+        res = simulate_generation(hw, workload, passes=passes, keep_records=keep, command_log=keep)
     m = metrics(res, time.perf_counter() - t0)
     folder = Path(args.out) if args.out else Path("reports/runs") / f"{workload.name}-{hw.name}-{m['config_hash']}"
     write_run(folder, res, m)
+    if args.timeline:
+        write_timeline(args.timeline, res.extra["records"], res.extra["channels"], hw.dram.tck_ns)
     if args.json:
         print(json.dumps(m, sort_keys=True))
         return 0

@@ -69,12 +69,14 @@ def to_steps(mapped: list[MappedOp], hw: HwConfig, work_cache: dict) -> list[Ste
 
 def simulate_generation(hw: HwConfig, workload: Workload, mapping: str = "pimgpt",
                         progress: Optional[Callable[[int, int], None]] = None,
-                        passes: Optional[list] = None) -> RunResult:
+                        passes: Optional[list] = None, keep_records: bool = False,
+                        command_log: bool = False) -> RunResult:
     """Simulate every forward pass of ``workload`` (or the given ``passes``: (position, is_prompt,
-    ops) from an op trace)."""
+    ops) from an op trace). ``keep_records`` keeps every step record (for a timeline);
+    ``command_log`` makes engines that can log every DRAM command do so."""
     placement = place_model(workload.model, geometry(hw.dram, hw.require("pim")), workload.name, hw.source)
     mapper = MAPPINGS[mapping](placement)
-    system = System(hw)
+    system = System(hw, keep_log=command_log)
     tokens: list[TokenRecord] = []
     op_cycles: dict[str, dict[str, int]] = {}
     useful = 0
@@ -94,8 +96,11 @@ def simulate_generation(hw: HwConfig, workload: Workload, mapping: str = "pimgpt
             for k, v in rec.time.items():
                 row[k] = row.get(k, 0) + v
         useful += sum(flops(op) // 2 for op in ops if op.kind == "gemv" or op.kind in ATTENTION)
+        if not keep_records:
+            del system.records[:]
         if progress:
             progress(i + 1, len(passes))
     system.finish()
     return RunResult(hw, workload, placement, system.now, tokens, op_cycles, system.breakdown(),
-                     system.command_counts(), system.refreshes(), system.asic_total, useful)
+                     system.command_counts(), system.refreshes(), system.asic_total, useful,
+                     extra={"records": system.records, "channels": system.channels} if keep_records else {})

@@ -56,6 +56,7 @@ class StepRecord:
     start: int
     end: int
     time: dict[str, int] = field(default_factory=dict)  # cycles by category (the critical channel's, for PIM)
+    channels: dict[int, tuple[int, int]] = field(default_factory=dict)  # PIM: each busy channel's (start, end)
 
 
 class System:
@@ -70,13 +71,15 @@ class System:
         self.spec = build_pim_spec(one, pim, hw.source)
         shared: dict = {}  # identical channels share what the fast engine learns
         make = ENGINES[sim.engine]
-        self.channels: list[Channel] = [make(self.spec, keep_log, shared=shared) if make is not ENGINES["reference"]
+        # only the reference engine logs every command (the fast one skips commands by design)
+        self.channels: list[Channel] = [make(self.spec, shared=shared) if make is not ENGINES["reference"]
                                         else make(self.spec, keep_log) for _ in range(hw.dram.channels)]
         self.overlap = sim.overlap
         self.asic_ns = 1000.0 / self.asic.clock_mhz
         self.records: list[StepRecord] = []
         self.asic_total = AsicWork(0, 0, 0, 0, 0)
         self.now = 0
+        self.totals = {k: 0 for k in CATEGORIES}  # breakdown of every run so far
 
     def asic_cycles(self, work: AsicWork) -> int:
         """ASIC cycles in DRAM cycles (rounded up)."""
@@ -90,8 +93,16 @@ class System:
         same schedule is computed directly, without events; ``use_simpy=True``
         forces the SimPy path (the tests prove both give the same records).
         """
+        first = len(self.records)
         if not (self.overlap if use_simpy is None else use_simpy):
-            return self._run_sequential(steps)
+            self._run_sequential(steps)
+        else:
+            self._run_simpy(steps)
+        for k, v in self.breakdown(self.records[first:]).items():
+            self.totals[k] += v
+        return self.now
+
+    def _run_simpy(self, steps: list[Step]) -> None:
         env = simpy.Environment(initial_time=self.now)
         first = len(self.records)
         done = [env.event() for _ in steps]
@@ -101,7 +112,6 @@ class System:
         env.process(self._asic_proc(env, steps, done, stores, first))
         env.run()
         self.now = max([self.now] + [r.end for r in self.records[first:]])
-        return self.now
 
     def _run_sequential(self, steps: list[Step]) -> int:
         now = self.now
@@ -119,13 +129,13 @@ class System:
                         ch = self.channels[c]
                         before = dict(ch.time)
                         end = ch.run(program, now)
+                        rec.channels[c] = (now, end)
                         if best is None or end > best[0]:
                             best = (end, {k: ch.time[k] - before[k] for k in ch.time})
                 if best is not None:
                     rec.end, rec.time = best
             now = rec.end
         self.now = max(self.now, now)
-        return self.now
 
     def finish(self) -> None:
         """Refreshes that fall due while channels idle until the end of the run."""
@@ -164,8 +174,9 @@ class System:
         if parts:
             results = yield simpy.AllOf(env, parts)
             ends = [results[p] for p in parts]
-            end, time = max(ends, key=lambda e: e[0])
+            end, time, _, _ = max(ends, key=lambda e: e[0])
             rec.end, rec.time = end, time
+            rec.channels = {c: (s, e) for e, _, c, s in ends}
         else:
             rec.end = rec.start
         done_event.succeed()
@@ -181,7 +192,7 @@ class System:
             start = env.now
             end = ch.run(program, start)
             yield env.timeout(end - start)
-            ev.succeed((end, {k: ch.time[k] - before[k] for k in ch.time}))
+            ev.succeed((end, {k: ch.time[k] - before[k] for k in ch.time}, c, start))
 
     # -- results ---------------------------------------------------------------
     def command_counts(self) -> dict[str, int]:
@@ -194,19 +205,21 @@ class System:
     def refreshes(self) -> int:
         return sum(ch.refresh.issued for ch in self.channels)
 
-    def breakdown(self) -> dict[str, int]:
-        """Cycles by category, summing to the makespan.
+    def breakdown(self, records: list[StepRecord] | None = None) -> dict[str, int]:
+        """Cycles by category, summing to the makespan (of ``records``; default: all runs so far).
 
         Sequential: each step's duration by the slowest channel's categories
         (or "asic"). Overlap: time when some PIM step runs is split by the PIM
         categories in proportion; time when only the ASIC runs is "asic".
         """
+        if records is None:
+            return dict(self.totals)
         total = {k: 0 for k in CATEGORIES}
-        if not self.records:
+        if not records:
             return total
-        start = min(r.start for r in self.records)
-        makespan = self.now - start
-        pim = [r for r in self.records if r.kind == "pim" and r.end > r.start]
+        start = min(r.start for r in records)
+        makespan = max(r.end for r in records) - start
+        pim = [r for r in records if r.kind == "pim" and r.end > r.start]
         pim_union = _union([(r.start, r.end) for r in pim])
         pim_time = {k: sum(r.time.get(k, 0) for r in pim) for k in CATEGORIES}
         spent = sum(pim_time.values())

@@ -1,0 +1,94 @@
+"""``pimsim compare``: PIM runs of several models beside GPU and CPU baselines, with figures."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from pimsim.config import load_hwconfig
+from pimsim.config.workload import resolve_workload, workload_names
+from pimsim.errors import PimsimError
+from pimsim.report.compare import comparison_rows, run_row, write_comparison
+from pimsim.report.run_summary import metrics
+from pimsim.sim.generation import simulate_generation
+from pimsim.cli.run_cmd import DEFAULT_HW
+from pimsim.workload.ops import generation_ops
+
+PAPER_MODELS = ["gpt2-small", "gpt2-medium", "gpt2-large", "gpt2-xl", "gpt3-small", "gpt3-medium", "gpt3-large",
+                "gpt3-xl"]
+
+
+def register(sub) -> None:
+    p = sub.add_parser("compare", help="PIM against GPU/CPU baselines for several models, with figures")
+    p.add_argument("--hw", default=str(DEFAULT_HW))
+    p.add_argument("--models", default="all", help="all (the 8 GPT models) or a comma list")
+    p.add_argument("--baselines", default="t4,xeon-gold-6154", help="comma list of hwconfigs/baselines names")
+    p.add_argument("--prompt-tokens", type=int)
+    p.add_argument("--output-tokens", type=int)
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--out", help="comparison folder (default: reports/runs/compare-<hw>-<hash>)")
+    p.add_argument("--json", action="store_true", help="print the table as a list of objects")
+    p.set_defaults(func=run)
+
+
+def _models(text: str) -> list[str]:
+    if text == "all":
+        return PAPER_MODELS
+    names = [m.strip() for m in text.split(",") if m.strip()]
+    if not names:
+        raise PimsimError("expected 'all' or a comma list of models", where="--models")
+    known = workload_names()
+    for n in names:
+        if n not in known and not Path(n).exists():
+            resolve_workload(n)  # raises the one-line error listing the known names
+    return names
+
+
+def run(args) -> int:
+    from pimsim.baselines.registry import baseline_estimate
+
+    hw = load_hwconfig(args.hw, args.sets)
+    models = _models(args.models)
+    baselines = [b.strip() for b in args.baselines.split(",") if b.strip()]
+    if not baselines:
+        raise PimsimError("expected a comma list of baselines", where="--baselines")
+    workloads = [resolve_workload(m, args.prompt_tokens, args.output_tokens) for m in models]
+    for b in baselines:  # refuse a bad baseline before simulating anything
+        baseline_estimate(b, workloads[0], passes=[])
+    rows, runs, tokens = [], [], []
+    t0 = time.perf_counter()
+    for w in workloads:
+        if not args.json and sys.stdout.isatty():
+            print(f"simulating {w.name} ...", file=sys.stderr)
+        res = simulate_generation(hw, w)
+        m = metrics(res, 0.0)
+        passes = list(generation_ops(w))
+        results = {b: baseline_estimate(b, w, passes=passes) for b in baselines}
+        rows += comparison_rows(m, results)
+        runs.append(run_row(m))
+        tck_ms = hw.dram.tck_ns * 1e-6
+        tokens += [{"model": w.name, "position": t.position, "ms": t.cycles * tck_ms} for t in res.tokens]
+    config = {"hw": hw.resolved(), "models": models, "baselines": baselines,
+              "prompt_tokens": args.prompt_tokens, "output_tokens": args.output_tokens}
+    digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+    title = f"{hw.name} ({digest})"
+    folder = Path(args.out) if args.out else Path("reports/runs") / f"compare-{hw.name}-{digest}"
+    write_comparison(folder, rows, runs, tokens, {**config, "config_hash": digest}, title)
+    if args.json:
+        print(json.dumps(rows, sort_keys=True))
+        return 0
+    table = Table(title=f"pimsim compare: {title}  ({time.perf_counter() - t0:.1f} s)")
+    for col in ("model", "baseline", "PIM ms/token", "baseline ms/token", "speedup", "energy efficiency"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["model"], r["baseline"], f"{r['pim_ms_per_token']:.4f}", f"{r['baseline_ms_per_token']:.3f}",
+                      f"{r['speedup']:.1f}x", f"{r['energy_efficiency']:.1f}x")
+    Console().print(table)
+    print(f"tables and figures: {folder}")
+    return 0

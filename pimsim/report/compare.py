@@ -1,0 +1,71 @@
+"""A comparison folder: PIM runs of several models beside GPU/CPU baselines.
+
+Files: compare.csv / compare.md (one row per model and baseline: model,
+baseline, pim_ms_per_token, baseline_ms_per_token, speedup,
+pim_j_per_token, baseline_j_per_token, energy_efficiency), pim_runs.csv
+(per model: latency and energy per token, split by category), tokens.csv
+(per model and forward pass), config.json, and the figures. ``pimsim plot``
+redraws the figures from these tables alone.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from pimsim.report.figures import CATEGORIES, comparison_figures
+
+COLUMNS = ["model", "baseline", "pim_ms_per_token", "baseline_ms_per_token", "speedup", "pim_j_per_token",
+           "baseline_j_per_token", "energy_efficiency"]
+
+
+def comparison_rows(pim: dict, baselines: dict[str, object]) -> list[dict]:
+    """Rows for one model: ``pim`` is its run metrics, ``baselines`` name -> BaselineResult."""
+    rows = []
+    for name, b in baselines.items():
+        rows.append({"model": pim["model"], "baseline": name, "pim_ms_per_token": pim["ms_per_token"],
+                     "baseline_ms_per_token": b.ms_per_token, "speedup": b.ms_per_token / pim["ms_per_token"],
+                     "pim_j_per_token": pim["j_per_token"], "baseline_j_per_token": b.j_per_token,
+                     "energy_efficiency": b.j_per_token / pim["j_per_token"]})
+    return rows
+
+
+def run_row(m: dict) -> dict:
+    n = m["forward_passes"]
+    row = {"model": m["model"], "ms_per_token": m["ms_per_token"], "j_per_token": m["j_per_token"],
+           "row_hit_rate": m["row_hit_rate"], "mac_utilization": m["mac_utilization"]}
+    row.update({f"{c}_ms_per_token": m["breakdown_s"][c] * 1e3 / n for c in CATEGORIES})
+    row.update({f"energy_{k}_mj_per_token": v * 1e3 / n for k, v in m["energy_breakdown_j"].items()})
+    return row
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    head = "| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS) + "\n"
+    body = "".join("| " + " | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row) + " |\n"
+                   for row in table[COLUMNS].itertuples(index=False))
+    return head + body
+
+
+def write_comparison(folder: Path, rows: list[dict], runs: list[dict], tokens: list[dict], config: dict,
+                     title: str) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    table, run_table, token_table = pd.DataFrame(rows, columns=COLUMNS), pd.DataFrame(runs), pd.DataFrame(tokens)
+    files = {"compare.csv": table.to_csv(index=False, float_format="%.9g"),
+             "compare.md": f"# {title}\n\n" + markdown_table(table),
+             "pim_runs.csv": run_table.to_csv(index=False, float_format="%.9g"),
+             "tokens.csv": token_table.to_csv(index=False, float_format="%.9g"),
+             "config.json": json.dumps({**config, "title": title}, indent=2, sort_keys=True) + "\n"}
+    for name, text in files.items():
+        tmp = folder / f".{name}.tmp"
+        tmp.write_text(text)
+        tmp.replace(folder / name)
+    return comparison_figures(table, run_table, token_table, folder, title)
+
+
+def redraw(folder: Path) -> list[Path]:
+    """The figures of a comparison folder, from its saved tables."""
+    title = json.loads((folder / "config.json").read_text()).get("title", folder.name)
+    return comparison_figures(pd.read_csv(folder / "compare.csv"), pd.read_csv(folder / "pim_runs.csv"),
+                              pd.read_csv(folder / "tokens.csv"), folder, title)

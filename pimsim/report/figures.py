@@ -1,0 +1,123 @@
+"""Comparison and run figures from saved tables (matplotlib, PNG + SVG, readable in black and white).
+
+Every function takes tidy pandas tables (the CSVs a run or comparison
+folder holds) and writes ``<stem>.png`` and ``<stem>.svg``; nothing here
+simulates. Bars carry hatches and lines markers so that no figure depends
+on colour.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+HATCHES = ["//", "..", "xx", "\\\\", "--", "++", "oo", "**"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<"]
+GREYS = ["0.15", "0.45", "0.7", "0.9", "0.3", "0.6", "0.8", "1.0"]
+CATEGORIES = ("vmm", "asic", "transfer", "refresh")
+FIGSIZE = (8.0, 4.5)
+DPI = 100
+
+
+def _save(fig, folder: Path, stem: str) -> list[Path]:
+    paths = [folder / f"{stem}.png", folder / f"{stem}.svg"]
+    fig.tight_layout()
+    fig.savefig(paths[0], dpi=DPI)
+    fig.savefig(paths[1])
+    plt.close(fig)
+    return paths
+
+
+def _grouped(ax, table: pd.DataFrame, value: str, log: bool) -> None:
+    models = list(dict.fromkeys(table["model"]))
+    baselines = list(dict.fromkeys(table["baseline"]))
+    width = 0.8 / max(len(baselines), 1)
+    for j, base in enumerate(baselines):
+        sub = table[table["baseline"] == base].set_index("model").reindex(models)
+        xs = [i + (j - (len(baselines) - 1) / 2) * width for i in range(len(models))]
+        ax.bar(xs, sub[value], width, label=base, color=GREYS[j % len(GREYS)], edgecolor="black",
+               hatch=HATCHES[j % len(HATCHES)])
+    ax.set_xticks(range(len(models)))
+    ax.set_xticklabels(models, rotation=30, ha="right")
+    if log:
+        ax.set_yscale("log")
+    ax.legend(title="baseline")
+    ax.grid(axis="y", which="both", alpha=0.3)
+
+
+def comparison_figures(table: pd.DataFrame, runs: pd.DataFrame, tokens: pd.DataFrame, folder: Path,
+                       title: str) -> list[Path]:
+    """The five figures of a comparison folder."""
+    out: list[Path] = []
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    _grouped(ax, table, "speedup", log=True)
+    ax.set_ylabel("speedup over baseline (x, log scale)")
+    ax.set_title(f"PIM speedup per token: {title}")
+    out += _save(fig, folder, "speedup")
+
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    _grouped(ax, table, "energy_efficiency", log=True)
+    ax.set_ylabel("energy efficiency over baseline (x, log scale)")
+    ax.set_title(f"PIM energy efficiency per token: {title}")
+    out += _save(fig, folder, "energy_efficiency")
+
+    out += _stacked(runs, [f"{c}_ms_per_token" for c in CATEGORIES], list(CATEGORIES), "latency per token (ms)",
+                    f"PIM latency breakdown: {title}", folder, "latency_breakdown")
+    energy_cols = [c for c in runs.columns if c.startswith("energy_") and c.endswith("_mj_per_token")]
+    out += _stacked(runs, energy_cols, [c[len("energy_"):-len("_mj_per_token")] for c in energy_cols],
+                    "energy per token (mJ)", f"PIM energy breakdown: {title}", folder, "energy_breakdown")
+    out += token_latency_figure(tokens, folder, f"PIM per-token latency over the generation: {title}")
+    return out
+
+
+def _stacked(runs: pd.DataFrame, cols: list[str], labels: list[str], ylabel: str, title: str, folder: Path,
+             stem: str) -> list[Path]:
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    bottom = [0.0] * len(runs)
+    for k, (col, label) in enumerate(zip(cols, labels)):
+        ax.bar(runs["model"], runs[col], bottom=bottom, label=label, color=GREYS[k % len(GREYS)],
+               edgecolor="black", hatch=HATCHES[k % len(HATCHES)])
+        bottom = [b + v for b, v in zip(bottom, runs[col])]
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.tick_params(axis="x", rotation=30)
+    ax.legend(fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    return _save(fig, folder, stem)
+
+
+def token_latency_figure(tokens: pd.DataFrame, folder: Path, title: str, log: bool = True) -> list[Path]:
+    """Per-token latency against the token's position (the KV cache grows along x); log scale
+    when several models of very different sizes share the axes."""
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    for k, (model, sub) in enumerate(tokens.groupby("model", sort=False)):
+        ax.plot(sub["position"], sub["ms"], label=model, color="black", marker=MARKERS[k % len(MARKERS)],
+                markevery=max(1, len(sub) // 8), linewidth=1)
+    ax.set_xlabel("token position (cached tokens - 1)")
+    ax.set_ylabel("latency of the forward pass (ms)")
+    if log:
+        ax.set_yscale("log")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    ax.grid(which="both", alpha=0.3)
+    return _save(fig, folder, "token_latency")
+
+
+def run_figures(summary: dict, tokens: pd.DataFrame, folder: Path) -> list[Path]:
+    """Figures of a single run folder: per-token latency and the time and energy split."""
+    tokens = tokens.assign(model=summary["model"], ms=tokens["ms"].astype(float))
+    title = f"{summary['model']} on {summary['hw']} ({summary['config_hash']})"
+    out = token_latency_figure(tokens, folder, f"Per-token latency: {title}", log=False)
+    fig, axes = plt.subplots(1, 2, figsize=FIGSIZE)
+    for ax, (key, unit, scale) in zip(axes, (("breakdown_s", "ms", 1e3), ("energy_breakdown_j", "mJ", 1e3))):
+        items = [(k, v * scale) for k, v in summary[key].items() if v > 0]
+        ax.barh([k for k, _ in items], [v for _, v in items], color="0.6", edgecolor="black", hatch="//")
+        ax.set_xlabel(f"{'time' if key == 'breakdown_s' else 'energy'} ({unit})")
+    fig.suptitle(f"Breakdown: {title}")
+    out += _save(fig, folder, "breakdown")
+    return out
