@@ -1,8 +1,126 @@
-"""``pimsim baseline measure-cpu | measure-gpu``: measured GPU/CPU baselines."""
+"""``pimsim baseline measure-cpu | measure-gpu | host-params``: measured GPU/CPU baselines.
+
+Wiring only: the forward passes and timers live in :mod:`pimsim.baselines.cpu_forward` and
+:mod:`pimsim.baselines.gpu_measure`. ``--csv`` appends one row to a measured-baseline CSV
+(:data:`CSV_COLUMNS`), creating it with its header; the date appears only in that row's
+``source`` column, never on stdout, so ``--json`` output carries no wall-clock date.
+"""
 
 from __future__ import annotations
 
+import csv
+import datetime
+import json
+from pathlib import Path
+
+from pimsim.config.workload import resolve_workload
+from pimsim.errors import PimsimError
+
+CSV_COLUMNS = ["device", "model", "ms_per_token", "watts", "tokens", "source"]
+
 
 def register(sub) -> None:
-    p = sub.add_parser("baseline", help="measure CPU/GPU baselines")
-    p.set_defaults(func=lambda args: p.print_help() or 2)
+    p = sub.add_parser("baseline", help="measure CPU/GPU baselines on this machine")
+    bsub = p.add_subparsers(dest="baseline_command", required=True, parser_class=type(p))
+
+    c = bsub.add_parser("measure-cpu", help="time a real FP32 numpy GPT forward pass per token on this host")
+    _common(c, default_tokens=16)
+    c.add_argument("--device-name", default="host", help="the device column of the CSV row (default: host)")
+    c.set_defaults(func=measure_cpu_cmd)
+
+    g = bsub.add_parser("measure-gpu", help="time a BF16 PyTorch GPT forward pass per token on the CUDA GPU")
+    _common(g, default_tokens=16)
+    g.add_argument("--no-cuda-graphs", dest="cuda_graphs", action="store_false",
+                   help="run the step eagerly instead of replaying a captured CUDA graph")
+    g.add_argument("--device-name", help="the device column of the CSV row (default: the GPU's name)")
+    g.set_defaults(func=measure_gpu_cmd)
+
+    h = bsub.add_parser("host-params", help="measure this host's memory bandwidth, GEMV/GEMM throughput and "
+                                            "per-call overhead (numpy)")
+    h.add_argument("--quick", action="store_true", help="tiny sizes (for tests: figures come from cache)")
+    h.add_argument("--json", action="store_true", help="print one JSON object")
+    h.set_defaults(func=host_params_cmd)
+
+
+def _common(p, default_tokens: int) -> None:
+    p.add_argument("--model", required=True, help="shipped workload name (e.g. gpt2-small) or workload YAML")
+    p.add_argument("--tokens", type=int, default=default_tokens,
+                   help=f"generated tokens to time (default: {default_tokens})")
+    p.add_argument("--csv", help="append the result as a row of this measured-baseline CSV (created if absent)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def measure_cpu_cmd(args) -> int:
+    from pimsim.baselines.cpu_forward import measure_cpu
+
+    workload = resolve_workload(args.model)
+    res = measure_cpu(workload.model, args.tokens)
+    res.update(model=workload.name, device=args.device_name)
+    source = f"pimsim baseline measure-cpu, fp32, numpy {res['numpy']}, {res['blas']}, {res['threads']} threads"
+    return _finish(args, res, source, f"CPU fp32, numpy {res['numpy']}, {res['blas']}, {res['threads']} threads")
+
+
+def measure_gpu_cmd(args) -> int:
+    from pimsim.baselines.gpu_measure import measure_gpu
+
+    workload = resolve_workload(args.model)
+    res = measure_gpu(workload.model, args.tokens, cuda_graphs=args.cuda_graphs)
+    res.update(model=workload.name, device=args.device_name or res["device"])
+    mode = "CUDA graphs" if res["cuda_graphs"] else "eager"
+    source = f"pimsim baseline measure-gpu, bf16, torch {res['torch']}, CUDA {res['cuda']}, {mode}"
+    return _finish(args, res, source, f"GPU bf16, torch {res['torch']}, {mode}")
+
+
+def _finish(args, res: dict, source: str, what: str) -> int:
+    if args.csv:
+        _append_csv(Path(args.csv), res, f"{source}, {datetime.date.today().isoformat()}")
+    if args.json:
+        print(json.dumps(res, sort_keys=True))
+        return 0
+    watts = f", {res['watts']:.0f} W" if res.get("watts") is not None else ""
+    print(f"{res['model']} on {res['device']} ({what}): {res['ms_per_token']:.3f} ms/token median "
+          f"(mean {res['ms_per_token_mean']:.3f}) over {res['tokens']} tokens{watts}")
+    if args.csv:
+        print(f"appended to {args.csv}")
+    return 0
+
+
+def _append_csv(path: Path, res: dict, source: str) -> None:
+    row = {"device": res["device"], "model": res["model"], "ms_per_token": f"{res['ms_per_token']:.6g}",
+           "watts": "" if res.get("watts") is None else f"{res['watts']:.4g}", "tokens": res["tokens"],
+           "source": source}
+    try:
+        exists = path.is_file() and path.stat().st_size > 0
+        if exists:
+            with path.open(newline="") as f:
+                header = next(csv.reader(f), [])
+            if header != CSV_COLUMNS:
+                raise PimsimError(f"header is {','.join(header)!r}, expected {','.join(CSV_COLUMNS)!r}; "
+                                  f"choose another file", where=str(path))
+        with path.open("a", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
+            if not exists:
+                writer.writeheader()
+            writer.writerow(row)
+    except OSError as exc:
+        raise PimsimError(f"cannot write: {exc.strerror or exc}", where=str(path)) from None
+
+
+def host_params_cmd(args) -> int:
+    from pimsim.baselines.cpu_forward import measure_host
+
+    res = measure_host(quick=args.quick)
+    if args.json:
+        print(json.dumps(res, sort_keys=True))
+        return 0
+    sizes = res["sizes"]
+    print(f"host: {res['threads']} threads, numpy {res['numpy']}, {res['blas']}"
+          f"{' (quick sizes: cache, not DRAM)' if res['quick'] else ''}")
+    print(f"  memory read   {res['mem_read_gbps']:8.2f} GB/s   (sum of a {sizes['mem_mb']} MB float32 array)")
+    print(f"  memory copy   {res['mem_copy_gbps']:8.2f} GB/s   (read + write, {sizes['mem_mb']} MB)")
+    print(f"  FP32 GEMV     {res['gemv_gflops']:8.2f} GFLOP/s ({res['gemv_gbps']:.2f} GB/s of weights, "
+          f"{sizes['gemv_n']}x{sizes['gemv_n']})")
+    print(f"  FP32 GEMM     {res['gemm_gflops']:8.2f} GFLOP/s ({sizes['gemm_n']}^3)")
+    print(f"  numpy op      {res['op_overhead_us']:8.3f} us per call (4-element add)")
+    print(f"  8x8 GEMV      {res['small_gemv_us']:8.3f} us per call")
+    return 0

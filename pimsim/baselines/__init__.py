@@ -1,0 +1,1 @@
+"""GPU and CPU baselines: analytic and measured backends, device files under hwconfigs/baselines."""
