@@ -124,22 +124,14 @@ def reduce_partial_sums(n: int, cfg: AsicConfig, *, inputs: int) -> AsicWork:
     return NO_WORK if inputs == 1 else _elementwise(n, cfg, adds=inputs - 1, muls=0, reads=inputs)
 
 
-@_register("bias")
-def bias_add(n: int, cfg: AsicConfig) -> AsicWork:
-    """x + bias: one pass, 1 add per element, reads x and the bias."""
+def vector_add(n: int, cfg: AsicConfig) -> AsicWork:
+    """x + y (bias add, residual add, token + position embedding): one pass, 1 add per
+    element, reads both vectors."""
     return _elementwise(_count("n", n), cfg, adds=1, muls=0, reads=2)
 
 
-@_register("residual")
-def residual_add(n: int, cfg: AsicConfig) -> AsicWork:
-    """x + residual: one pass, 1 add per element, reads both vectors."""
-    return _elementwise(_count("n", n), cfg, adds=1, muls=0, reads=2)
-
-
-@_register("embed")
-def embed(n: int, cfg: AsicConfig) -> AsicWork:
-    """Token embedding + position embedding: one pass, 1 add per element."""
-    return _elementwise(_count("n", n), cfg, adds=1, muls=0, reads=2)
+for _kind in ("bias", "residual", "embed"):
+    _register(_kind)(vector_add)
 
 
 @_register("scale")

@@ -96,6 +96,13 @@ class BankMac:
         return out + [Run("PRE", 1, self.bank)]
 
 
+def _row_access(cmd: str, bank: tuple[int, int], row: int, col: int, cols: int) -> list[Run]:
+    """One bank's row opened, ``cols`` bursts of ``cmd`` (RD or WR) to the ASIC or from it, closed."""
+    return [Run("ACT", 1, bank, row, category=TRANSFER),
+            Run(cmd, cols, bank, row, col, reopen="ACT", category=TRANSFER),
+            Run("PRE", 1, bank, category=TRANSFER)]
+
+
 @dataclass(frozen=True)
 class RowWrite:
     """Write ``cols`` bursts into one bank's row (a KV-cache update): ACT, WR x cols, PRE."""
@@ -106,9 +113,7 @@ class RowWrite:
     cols: int
 
     def runs(self) -> list[Run]:
-        return [Run("ACT", 1, self.bank, self.row, category=TRANSFER),
-                Run("WR", self.cols, self.bank, self.row, self.col, reopen="ACT", category=TRANSFER),
-                Run("PRE", 1, self.bank, category=TRANSFER)]
+        return _row_access("WR", self.bank, self.row, self.col, self.cols)
 
 
 @dataclass(frozen=True)
@@ -138,9 +143,7 @@ class RowRead:
     cols: int
 
     def runs(self) -> list[Run]:
-        return [Run("ACT", 1, self.bank, self.row, category=TRANSFER),
-                Run("RD", self.cols, self.bank, self.row, self.col, reopen="ACT", category=TRANSFER),
-                Run("PRE", 1, self.bank, category=TRANSFER)]
+        return _row_access("RD", self.bank, self.row, self.col, self.cols)
 
 
 Macro = Union[GbWrite, MacInit, MacRead, MacRows, BankMac, RowWrite, AllBankWrite, RowRead]
