@@ -50,21 +50,19 @@ def _models(text: str) -> list[str]:
     return names
 
 
-def run(args) -> int:
+def run_comparison(hw, models: list[str], baselines: list[str], prompt_tokens, output_tokens,
+                   out: str | None, announce: bool = False) -> tuple[list[dict], Path, str]:
+    """Simulate every model on PIM and estimate it on every baseline; write the comparison folder."""
     from pimsim.baselines.registry import baseline_estimate
 
-    hw = load_hwconfig(args.hw, args.sets)
-    models = _models(args.models)
-    baselines = [b.strip() for b in args.baselines.split(",") if b.strip()]
     if not baselines:
         raise PimsimError("expected a comma list of baselines", where="--baselines")
-    workloads = [resolve_workload(m, args.prompt_tokens, args.output_tokens) for m in models]
+    workloads = [resolve_workload(m, prompt_tokens, output_tokens) for m in models]
     for b in baselines:  # refuse a bad baseline before simulating anything
         baseline_estimate(b, workloads[0], passes=[])
     rows, runs, tokens = [], [], []
-    t0 = time.perf_counter()
     for w in workloads:
-        if not args.json and sys.stdout.isatty():
+        if announce:
             print(f"simulating {w.name} ...", file=sys.stderr)
         res = simulate_generation(hw, w)
         m = metrics(res, 0.0)
@@ -75,11 +73,21 @@ def run(args) -> int:
         tck_ms = hw.dram.tck_ns * 1e-6
         tokens += [{"model": w.name, "position": t.position, "ms": t.cycles * tck_ms} for t in res.tokens]
     config = {"hw": hw.resolved(), "models": models, "baselines": baselines,
-              "prompt_tokens": args.prompt_tokens, "output_tokens": args.output_tokens}
+              "prompt_tokens": prompt_tokens, "output_tokens": output_tokens}
     digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
     title = f"{hw.name} ({digest})"
-    folder = Path(args.out) if args.out else Path("reports/runs") / f"compare-{hw.name}-{digest}"
+    folder = Path(out) if out else Path("reports/runs") / f"compare-{hw.name}-{digest}"
     write_comparison(folder, rows, runs, tokens, {**config, "config_hash": digest}, title)
+    return rows, folder, title
+
+
+def run(args) -> int:
+    hw = load_hwconfig(args.hw, args.sets)
+    t0 = time.perf_counter()
+    baselines = [b.strip() for b in args.baselines.split(",") if b.strip()]
+    rows, folder, title = run_comparison(hw, _models(args.models), baselines, args.prompt_tokens,
+                                         args.output_tokens, args.out,
+                                         announce=not args.json and sys.stdout.isatty())
     if args.json:
         print(json.dumps(rows, sort_keys=True))
         return 0

@@ -1,0 +1,137 @@
+"""Analytic GPU/CPU baseline: a roofline time per op plus a fixed launch/framework cost per kernel.
+
+For every op of a forward pass (``pimsim.workload.ops``), in the device's own precision
+(``dtype_bytes``):
+
+- ``gemv``: bytes = the weight matrix (``rows x cols``) + the input (``cols``) and output
+  (``rows``) vectors; flops = ``2 rows cols``.
+- ``attn_score`` / ``attn_value``: bytes = K or V of every cached token (``heads x d_head x
+  context``) + the query or output vector (``heads x d_head``) + the scores (``heads x
+  context``); flops = ``2 heads d_head context``.
+- vector ops and ``kv_write``: bytes = ``elements x groups x dtype_bytes x accesses``, flops =
+  ``elements x groups x flops per element``, with the accesses and flops per element of
+  :data:`VECTOR_COSTS` (an element-wise kernel reads each input and writes each output once).
+
+Time of one op = ``max(bytes / (bandwidth x bandwidth_efficiency), flops / (peak x
+compute_efficiency))``; the op counts as memory-bound when the first term wins, else as
+compute-bound. A pass adds ``kernel_overhead_us x (kernels_per_layer x layers +
+kernels_per_token)``: at batch 1, eager PyTorch launches each small kernel from Python, and that
+launch and framework time dominates small models (pim-gpt.md s6). The overhead is *added* to the
+op time, not overlapped with it: exact on a CPU, where ops run synchronously, and an upper bound
+on a GPU, where the host may queue the next launch while a kernel runs.
+
+Energy of a pass = ``active_power_w x op time + idle_power_w x overhead time``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from pimsim.baselines.device import DeviceConfig
+from pimsim.config.workload import ModelShape
+from pimsim.errors import PimsimError
+from pimsim.workload.ops import ATTENTION, GEMV, Op, flops, kv_bytes, weight_bytes
+
+Pass = tuple[int, bool, list[Op]]  # (position, is_prompt, ops), as generation_ops yields them
+
+# kind: (memory accesses per element, flops per element). Accesses count the element-sized reads
+# and writes of one kernel; flops are the arithmetic of a straightforward implementation.
+VECTOR_COSTS: dict[str, tuple[int, int]] = {
+    "layernorm": (4, 8),  # read x, gamma, beta, write y; mean add, sub, square, var add, mul rstd, scale, shift, +eps
+    "softmax": (2, 5),  # read scores, write probabilities; max, subtract, exp, sum, divide
+    "scale": (2, 1),  # read, write; one multiply by 1/sqrt(d_head)
+    "gelu": (2, 8),  # read, write; tanh form: x^3 (2 mul), fma, mul, tanh, add, 2 mul
+    "bias": (3, 1),  # read x and bias, write; one add
+    "residual": (3, 1),  # read both branches, write; one add
+    "argmax": (1, 1),  # read the logits; one compare each
+    "embed": (3, 1),  # read the token row and the position row, write their sum; one add
+    "kv_write": (2, 0),  # read this token's K and V, write them into the cache; no arithmetic
+}
+
+
+@dataclass(frozen=True)
+class BaselineResult:
+    """Time and energy of a baseline over a run's forward passes.
+
+    ``breakdown`` holds seconds by cause: the analytic backend gives ``memory`` (time of
+    memory-bound ops), ``compute`` (compute-bound ops) and ``overhead`` (launch/framework); the
+    measured backend gives ``measured``. ``energy_source`` says where the power came from.
+    """
+
+    device: str
+    backend: str
+    passes: int
+    seconds: float
+    joules: float
+    per_pass_seconds: list[float]
+    breakdown: dict[str, float]
+    energy_source: str  # "model" | "measured power" | "assumed power"
+    source: str  # citation of the figures the result rests on
+    ms_per_token: float = field(init=False)  # seconds / passes x 1e3 (nan for no passes)
+    j_per_token: float = field(init=False)  # joules / passes (nan for no passes)
+
+    def __post_init__(self) -> None:
+        # No passes is allowed: callers estimate [] to check a device and its data before a long run.
+        per = 1.0 / self.passes if self.passes else math.nan
+        object.__setattr__(self, "ms_per_token", self.seconds * per * 1e3)
+        object.__setattr__(self, "j_per_token", self.joules * per)
+
+
+def op_traffic(op: Op, dtype_bytes: int) -> tuple[int, int]:
+    """``(bytes, flops)`` of one op on a device that stores elements in ``dtype_bytes`` bytes."""
+    if op.kind == GEMV:
+        return weight_bytes(op, dtype_bytes) + (op.rows + op.cols) * dtype_bytes, flops(op)
+    if op.kind in ATTENTION:
+        vectors = op.heads * (op.d_head + op.context) * dtype_bytes
+        return kv_bytes(op, dtype_bytes) + vectors, flops(op)
+    try:
+        accesses, per_element = VECTOR_COSTS[op.kind]
+    except KeyError:
+        raise PimsimError(f"no analytic cost for op kind {op.kind!r}", where="baselines.analytic",
+                          key=op.name) from None
+    count = op.elements * op.groups
+    return count * dtype_bytes * accesses, count * per_element
+
+
+def op_seconds(op: Op, device: DeviceConfig) -> tuple[float, bool]:
+    """``(seconds, memory_bound)`` of one op: the slower of its memory and compute rooflines."""
+    nbytes, nflops = op_traffic(op, device.dtype_bytes)
+    t_mem = nbytes / (device.memory_bandwidth_gbps * 1e9 * device.bandwidth_efficiency)
+    t_cmp = nflops / (device.peak_tflops * 1e12 * device.compute_efficiency)
+    return (t_mem, True) if t_mem >= t_cmp else (t_cmp, False)
+
+
+def overhead_seconds(device: DeviceConfig, model: ModelShape) -> float:
+    """Launch/framework time of one forward pass: per-kernel overhead x kernels per pass."""
+    kernels = device.kernels_per_layer * model.layers + device.kernels_per_token
+    return kernels * device.kernel_overhead_us * 1e-6
+
+
+def estimate(device: DeviceConfig, model_name: str, model: ModelShape, passes: Iterable[Pass]) -> BaselineResult:
+    """Time and energy of ``passes`` on ``device`` (``model_name`` is unused here)."""
+    del model_name
+    overhead = overhead_seconds(device, model)
+    cache: dict[tuple, tuple[float, bool]] = {}  # identical shapes cost the same: compute once
+    memory = compute = joules = 0.0
+    per_pass: list[float] = []
+    for _position, _is_prompt, ops in passes:
+        t_mem = t_cmp = 0.0
+        for op in ops:
+            cost = cache.get(op.signature)
+            if cost is None:
+                cost = cache[op.signature] = op_seconds(op, device)
+            if cost[1]:
+                t_mem += cost[0]
+            else:
+                t_cmp += cost[0]
+        memory += t_mem
+        compute += t_cmp
+        per_pass.append(t_mem + t_cmp + overhead)
+        joules += device.active_power_w * (t_mem + t_cmp) + device.idle_power_w * overhead
+    n = len(per_pass)
+    return BaselineResult(
+        device=device.name, backend="analytic", passes=n, seconds=sum(per_pass), joules=joules,
+        per_pass_seconds=per_pass, breakdown={"memory": memory, "compute": compute, "overhead": overhead * n},
+        energy_source="model", source=device.source)

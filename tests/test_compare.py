@@ -1,0 +1,87 @@
+"""pimsim compare and pimsim plot: the table, every figure, redrawing from saved tables, bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+import struct
+
+import pytest
+
+from pimsim.cli.main import main
+
+FIGURES = ("speedup", "energy_efficiency", "latency_breakdown", "energy_breakdown", "token_latency")
+COLUMNS = ["model", "baseline", "pim_ms_per_token", "baseline_ms_per_token", "speedup", "pim_j_per_token",
+           "baseline_j_per_token", "energy_efficiency"]
+
+
+def png_size(path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.fixture(scope="module")
+def comparison(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cmp")
+    assert main(["compare", "--models", "all", "--baselines", "t4,xeon-gold-6154", "--prompt-tokens", "1",
+                 "--output-tokens", "2", "--out", str(out), "--json"]) == 0
+    return out
+
+
+def test_compare_all_models_writes_the_tidy_table(comparison):
+    rows = list(csv.DictReader(open(comparison / "compare.csv")))
+    assert list(rows[0]) == COLUMNS
+    assert len(rows) == 8 * 2
+    for r in rows:
+        assert float(r["speedup"]) == pytest.approx(float(r["baseline_ms_per_token"]) / float(r["pim_ms_per_token"]))
+        assert float(r["energy_efficiency"]) > 1 and float(r["speedup"]) > 1
+
+
+def test_compare_draws_every_figure_as_png_and_svg_of_the_expected_size(comparison):
+    for stem in FIGURES:
+        png, svg = comparison / f"{stem}.png", comparison / f"{stem}.svg"
+        assert png.stat().st_size > 10_000 and svg.stat().st_size > 5_000
+        assert png_size(png) == (800, 450)
+        assert "<svg" in svg.read_text()[:500]
+
+
+def test_plot_redraws_a_comparison_from_its_tables(comparison, capsys):
+    before = (comparison / "speedup.svg").read_text()
+    (comparison / "speedup.png").unlink()
+    assert main(["plot", str(comparison)]) == 0
+    assert (comparison / "speedup.png").exists()
+    assert (comparison / "speedup.svg").read_text().count("<path") == before.count("<path")
+
+
+def test_plot_redraws_a_run_folder(tmp_path, capsys):
+    main(["run", "--model", "tiny", "--out", str(tmp_path)])
+    capsys.readouterr()
+    assert main(["plot", str(tmp_path)]) == 0
+    assert png_size(tmp_path / "token_latency.png") == (800, 450)
+    assert (tmp_path / "breakdown.svg").exists()
+
+
+def bad(capsys, argv):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("pimsim: error: ")
+    return err
+
+
+def test_unknown_baseline_lists_the_known_ones(capsys):
+    err = bad(capsys, ["compare", "--models", "tiny", "--baselines", "t5", "--prompt-tokens", "1",
+                       "--output-tokens", "1"])
+    assert "t4" in err and "xeon-gold-6154" in err
+
+
+def test_plot_on_a_folder_without_tables_is_refused(tmp_path, capsys):
+    assert "holds no pimsim tables" in bad(capsys, ["plot", str(tmp_path)])
+
+
+def test_plot_on_tables_that_are_not_pimsims_is_refused(tmp_path, capsys):
+    (tmp_path / "compare.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "pim_runs.csv").write_text("x\n1\n")
+    (tmp_path / "tokens.csv").write_text("y\n1\n")
+    (tmp_path / "config.json").write_text(json.dumps({"title": "t"}))
+    assert "not what pimsim writes" in bad(capsys, ["plot", str(tmp_path)])
