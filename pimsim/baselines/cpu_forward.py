@@ -135,6 +135,11 @@ def blas_info() -> str:
         return "unknown"
 
 
+def load_avg_1m() -> float | None:
+    """The host's 1-minute load average (other processes competing for the cores), if known."""
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+
+
 def _check_tokens(model: ModelShape, tokens: int, warmup: int) -> None:
     if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 1:
         raise PimsimError(f"must be an integer of at least 1 (got {tokens!r})", where="--tokens")
@@ -168,6 +173,7 @@ def measure_cpu(model: ModelShape, tokens: int, warmup: int = 2, seed: int = 0) 
         "warmup": warmup,
         "dtype": "fp32",
         "threads": os.cpu_count(),
+        "load_avg_1m": load_avg_1m(),
         "numpy": np.__version__,
         "blas": blas_info(),
     }
@@ -218,6 +224,7 @@ def measure_host(quick: bool = False) -> dict:
         "sizes": {"mem_mb": mem_mb, "gemv_n": n_gemv, "gemm_n": n_gemm},
         "quick": quick,
         "threads": os.cpu_count(),
+        "load_avg_1m": load_avg_1m(),
         "numpy": np.__version__,
         "blas": blas_info(),
     }

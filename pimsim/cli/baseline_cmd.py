@@ -1,27 +1,28 @@
 """``pimsim baseline measure-cpu | measure-gpu | host-params``: measured GPU/CPU baselines.
 
 Wiring only: the forward passes and timers live in :mod:`pimsim.baselines.cpu_forward` and
-:mod:`pimsim.baselines.gpu_measure`. ``--csv`` appends one row to a measured-baseline CSV
-(:data:`CSV_COLUMNS`), creating it with its header; the date appears only in that row's
-``source`` column, never on stdout, so ``--json`` output carries no wall-clock date.
+:mod:`pimsim.baselines.gpu_measure`. ``--csv`` adds one row to a measured-baseline CSV
+(:mod:`pimsim.baselines.measured`: columns ``device,model,ms_per_token,watts,tokens,source``, one
+row per device and model), creating the file, or replacing that device and model's earlier row.
+The date appears only in that row's ``source`` column, never on stdout, so ``--json`` output
+carries no wall-clock date.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
 import json
 from pathlib import Path
 
+from pimsim.baselines.measured import read_measured, write_measured
 from pimsim.config.workload import resolve_workload
 from pimsim.errors import PimsimError
-
-CSV_COLUMNS = ["device", "model", "ms_per_token", "watts", "tokens", "source"]
 
 
 def register(sub) -> None:
     p = sub.add_parser("baseline", help="measure CPU/GPU baselines on this machine")
-    bsub = p.add_subparsers(dest="baseline_command", required=True, parser_class=type(p))
+    bsub = p.add_subparsers(dest="baseline_command", required=True, parser_class=type(p),
+                            metavar="{measure-cpu,measure-gpu,host-params}")
 
     c = bsub.add_parser("measure-cpu", help="time a real FP32 numpy GPT forward pass per token on this host")
     _common(c, default_tokens=16)
@@ -32,7 +33,8 @@ def register(sub) -> None:
     _common(g, default_tokens=16)
     g.add_argument("--no-cuda-graphs", dest="cuda_graphs", action="store_false",
                    help="run the step eagerly instead of replaying a captured CUDA graph")
-    g.add_argument("--device-name", help="the device column of the CSV row (default: the GPU's name)")
+    g.add_argument("--device-name", help="the device column of the CSV row, e.g. h200 to match "
+                                         "hwconfigs/baselines/h200.yaml (default: the GPU's name as CUDA reports it)")
     g.set_defaults(func=measure_gpu_cmd)
 
     h = bsub.add_parser("host-params", help="measure this host's memory bandwidth, GEMV/GEMM throughput and "
@@ -46,7 +48,8 @@ def _common(p, default_tokens: int) -> None:
     p.add_argument("--model", required=True, help="shipped workload name (e.g. gpt2-small) or workload YAML")
     p.add_argument("--tokens", type=int, default=default_tokens,
                    help=f"generated tokens to time (default: {default_tokens})")
-    p.add_argument("--csv", help="append the result as a row of this measured-baseline CSV (created if absent)")
+    p.add_argument("--csv", help="add the result to this measured-baseline CSV (created if absent; an earlier row of "
+                                 "the same device and model is replaced)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -56,8 +59,10 @@ def measure_cpu_cmd(args) -> int:
     workload = resolve_workload(args.model)
     res = measure_cpu(workload.model, args.tokens)
     res.update(model=workload.name, device=args.device_name)
-    source = f"pimsim baseline measure-cpu, fp32, numpy {res['numpy']}, {res['blas']}, {res['threads']} threads"
-    return _finish(args, res, source, f"CPU fp32, numpy {res['numpy']}, {res['blas']}, {res['threads']} threads")
+    what = f"fp32, numpy {res['numpy']}, {res['blas']}, {res['threads']} threads"
+    if res["load_avg_1m"] is not None:
+        what += f", load {res['load_avg_1m']:.2f}"
+    return _finish(args, res, f"pimsim baseline measure-cpu, {what}", f"CPU {what}")
 
 
 def measure_gpu_cmd(args) -> int:
@@ -73,7 +78,7 @@ def measure_gpu_cmd(args) -> int:
 
 def _finish(args, res: dict, source: str, what: str) -> int:
     if args.csv:
-        _append_csv(Path(args.csv), res, f"{source}, {datetime.date.today().isoformat()}")
+        _update_csv(Path(args.csv), res, f"{source}, {datetime.date.today().isoformat()}")
     if args.json:
         print(json.dumps(res, sort_keys=True))
         return 0
@@ -81,27 +86,19 @@ def _finish(args, res: dict, source: str, what: str) -> int:
     print(f"{res['model']} on {res['device']} ({what}): {res['ms_per_token']:.3f} ms/token median "
           f"(mean {res['ms_per_token_mean']:.3f}) over {res['tokens']} tokens{watts}")
     if args.csv:
-        print(f"appended to {args.csv}")
+        print(f"written to {args.csv}")
     return 0
 
 
-def _append_csv(path: Path, res: dict, source: str) -> None:
+def _update_csv(path: Path, res: dict, source: str) -> None:
+    """Add the row to a measured-baseline CSV, replacing an earlier row of the same (device, model)."""
     row = {"device": res["device"], "model": res["model"], "ms_per_token": f"{res['ms_per_token']:.6g}",
-           "watts": "" if res.get("watts") is None else f"{res['watts']:.4g}", "tokens": res["tokens"],
+           "watts": None if res.get("watts") is None else f"{res['watts']:.4g}", "tokens": res["tokens"],
            "source": source}
+    rows = read_measured(path) if path.is_file() and path.stat().st_size > 0 else []
+    rows = [r for r in rows if (r["device"], r["model"]) != (row["device"], row["model"])] + [row]
     try:
-        exists = path.is_file() and path.stat().st_size > 0
-        if exists:
-            with path.open(newline="") as f:
-                header = next(csv.reader(f), [])
-            if header != CSV_COLUMNS:
-                raise PimsimError(f"header is {','.join(header)!r}, expected {','.join(CSV_COLUMNS)!r}; "
-                                  f"choose another file", where=str(path))
-        with path.open("a", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
-            if not exists:
-                writer.writeheader()
-            writer.writerow(row)
+        write_measured(path, rows)
     except OSError as exc:
         raise PimsimError(f"cannot write: {exc.strerror or exc}", where=str(path)) from None
 
@@ -114,7 +111,8 @@ def host_params_cmd(args) -> int:
         print(json.dumps(res, sort_keys=True))
         return 0
     sizes = res["sizes"]
-    print(f"host: {res['threads']} threads, numpy {res['numpy']}, {res['blas']}"
+    load = f", load {res['load_avg_1m']:.2f}" if res["load_avg_1m"] is not None else ""
+    print(f"host: {res['threads']} threads{load}, numpy {res['numpy']}, {res['blas']}"
           f"{' (quick sizes: cache, not DRAM)' if res['quick'] else ''}")
     print(f"  memory read   {res['mem_read_gbps']:8.2f} GB/s   (sum of a {sizes['mem_mb']} MB float32 array)")
     print(f"  memory copy   {res['mem_copy_gbps']:8.2f} GB/s   (read + write, {sizes['mem_mb']} MB)")
