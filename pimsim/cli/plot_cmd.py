@@ -10,6 +10,7 @@ import pandas as pd
 from pimsim.errors import PimsimError
 from pimsim.report.compare import redraw
 from pimsim.report.figures import run_figures
+from pimsim.report.sweep_figures import sweep_figures
 
 
 def register(sub) -> None:
@@ -28,6 +29,8 @@ def run(args) -> int:
         elif (folder / "summary.json").exists() and (folder / "tokens.csv").exists():
             paths = run_figures(json.loads((folder / "summary.json").read_text()), pd.read_csv(folder / "tokens.csv"),
                                 folder)
+        elif (folder / "results.csv").exists() and (folder / "sweep.json").exists():
+            paths = sweep_figures(folder)
         else:
             raise PimsimError("holds no pimsim tables (compare.csv, or summary.json and tokens.csv)",
                               where=str(folder))

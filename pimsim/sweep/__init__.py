@@ -1,0 +1,1 @@
+"""Design-space sweeps: sweep files expanded into points, run on local processes or Dask, cached on disk."""

@@ -1,0 +1,237 @@
+"""Run sweep points on a registered executor; cache every finished point on disk at once.
+
+Executors are registered by name (``EXECUTORS``): ``local`` runs points on a
+``concurrent.futures.ProcessPoolExecutor``, ``dask`` on a dask.distributed
+cluster (the optional ``pimsim[distributed]`` extra, imported only when used).
+Each is a context manager yielding a runner whose ``run(fn, points)`` yields
+``(point, outcome)`` as points finish, in any order.
+
+The calling process writes each outcome the moment it arrives, atomically
+(a temporary file in the same folder, then ``os.replace``):
+``<out>/points/<key>.json`` for a result, ``<out>/failed/<key>.json`` for an
+error. A killed sweep loses only the points that were still running, and
+``--resume`` recomputes nothing that finished. A point file holds no wall
+time except in its separate ``wall_s`` field: everything else is a function of
+the point, so the same point always gives the same file.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import socket
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional
+from urllib.parse import urlsplit
+
+from pimsim.errors import PimsimError
+from pimsim.report.run_summary import metrics
+from pimsim.sim.generation import simulate_generation
+from pimsim.sweep.spec import Point
+
+POINTS_DIR = "points"
+FAILED_DIR = "failed"
+EXECUTORS: dict[str, Callable[..., Any]] = {}
+
+
+def register(name: str):
+    def add(factory):
+        EXECUTORS[name] = factory
+        return factory
+    return add
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc) if isinstance(exc, PimsimError) else f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split()) or type(exc).__name__
+
+
+def run_point(point: Point) -> dict[str, Any]:
+    """Simulate one point (in a worker). Never raises: an error becomes ``{"ok": False, "error": ...}``."""
+    t0 = time.perf_counter()
+    try:
+        result = simulate_generation(point.hw, point.resolved_workload)
+        m = metrics(result, 0.0)
+        m.pop("wall_s")
+        return {"ok": True, "metrics": m, "wall_s": round(time.perf_counter() - t0, 3)}
+    except Exception as exc:  # recorded in failed/, the sweep carries on
+        return {"ok": False, "error": _one_line(exc), "traceback": traceback.format_exc()}
+
+
+def _worker_failure(exc: BaseException) -> dict[str, Any]:
+    return {"ok": False, "error": f"the worker running it failed: {_one_line(exc)}", "traceback": ""}
+
+
+class _LocalRunner:
+    def __init__(self, pool: ProcessPoolExecutor) -> None:
+        self.pool = pool
+
+    def run(self, fn, points: list[Point]) -> Iterator[tuple[Point, dict[str, Any]]]:
+        """Submit every point now (under fork, before any progress thread starts), then yield as they finish."""
+        futures = {self.pool.submit(fn, p): p for p in points}
+        return self._finished(futures)
+
+    @staticmethod
+    def _finished(futures):
+        for fut in as_completed(futures):
+            try:
+                outcome = fut.result()
+            except Exception as exc:  # e.g. BrokenProcessPool: a worker process died
+                outcome = _worker_failure(exc)
+            yield futures[fut], outcome
+
+
+@register("local")
+@contextmanager
+def local_executor(workers: Optional[int] = None, address: Optional[str] = None, timeout_s: float = 10.0):
+    """Worker processes on this machine (``--workers N``, default: every core)."""
+    pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1)
+    try:
+        yield _LocalRunner(pool)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _DaskRunner:
+    def __init__(self, client, as_completed_fn) -> None:
+        self.client = client
+        self.as_completed = as_completed_fn
+
+    def run(self, fn, points: list[Point]) -> Iterator[tuple[Point, dict[str, Any]]]:
+        futures = [self.client.submit(fn, p, key=f"pimsim-point-{p.key}", pure=False) for p in points]
+        return self._finished(futures, {f.key: p for f, p in zip(futures, points)})
+
+    def _finished(self, futures, by_key):
+        try:
+            for fut in self.as_completed(futures, loop=self.client.loop):
+                try:
+                    outcome = fut.result()
+                except Exception as exc:  # e.g. KilledWorker
+                    outcome = _worker_failure(exc)
+                yield by_key[fut.key], outcome
+        finally:
+            self.client.cancel([f for f in futures if not f.done()])
+
+
+def _no_scheduler(address: Optional[str], timeout_s: float, exc: BaseException) -> PimsimError:
+    return PimsimError(f"no Dask scheduler answered at {address} within {timeout_s:g} s ({_one_line(exc)[:200]})",
+                       where="--scheduler")
+
+
+def _probe(address: str, timeout_s: float) -> None:
+    """Connect and shake hands with the scheduler once, within ``timeout_s``: a dead or wrong address is a
+    clean error at once (a Client would retry until its timeout, then leave a half-built object behind)."""
+    import asyncio
+
+    from distributed.comm import connect
+
+    deadline = time.monotonic() + timeout_s
+    url = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        if url.scheme == "tcp" and url.hostname and url.port:  # nothing listening: fail now, not after retries
+            socket.create_connection((url.hostname, url.port), timeout=timeout_s).close()
+
+        async def shake() -> None:
+            comm = await connect(address, timeout=max(deadline - time.monotonic(), 0.1))
+            await comm.close()
+
+        asyncio.run(asyncio.wait_for(shake(), max(deadline - time.monotonic(), 0.1)))
+    except Exception as exc:  # OSError, TimeoutError, ValueError (bad address), garbage from a non-Dask server
+        raise _no_scheduler(address, timeout_s, exc) from None
+
+
+@register("dask")
+@contextmanager
+def dask_executor(workers: Optional[int] = None, address: Optional[str] = None, timeout_s: float = 10.0):
+    """A dask.distributed scheduler at ``address``; one that does not answer in ``timeout_s`` is an error."""
+    if importlib.util.find_spec("distributed") is None:
+        raise PimsimError("needs dask.distributed, the optional extra: pip install 'pimsim[distributed]'",
+                          where="--scheduler")
+    _probe(address or "", timeout_s)
+    from dask.distributed import Client, as_completed as dask_as_completed
+
+    try:
+        client = Client(address, timeout=timeout_s, set_as_default=False)
+    except Exception as exc:  # OSError, TimeoutError, ValueError for a malformed address ...
+        raise _no_scheduler(address, timeout_s, exc) from None
+    try:
+        yield _DaskRunner(client, dask_as_completed)
+    finally:
+        client.close()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that the name only ever holds a whole file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def point_path(out: Path, key: str) -> Path:
+    return out / POINTS_DIR / f"{key}.json"
+
+
+def read_point(out: Path, key: str) -> Optional[dict[str, Any]]:
+    """The cached record of a finished point, or None if there is none (or it cannot be read)."""
+    try:
+        return json.loads(point_path(out, key).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _record(point: Point) -> dict[str, Any]:
+    return {"key": point.key, "workload": point.workload, "factors": point.factors, "sets": list(point.sets)}
+
+
+@dataclass
+class RunStats:
+    total: int = 0  # distinct points (same cache key = same point)
+    cached: int = 0
+    done: int = 0
+    failed: list[dict[str, Any]] = field(default_factory=list)  # the failure records
+    wall_s: float = 0.0
+
+
+def plan(points: list[Point], out: Path, resume: bool) -> tuple[list[Point], int]:
+    """The distinct points still to run (biggest models first), and how many are cached already."""
+    distinct = list({p.key: p for p in reversed(points)}.values())[::-1]
+    todo = [p for p in distinct if not (resume and read_point(out, p.key) is not None)]
+    todo.sort(key=lambda p: -p.resolved_workload.model.total_params)  # long jobs first balance the workers
+    return todo, len(distinct) - len(todo)
+
+
+def run_points(runner, todo: list[Point], out: Path, stats: RunStats,
+               progress: Optional[Callable[[RunStats], None]] = None) -> RunStats:
+    """Run ``todo`` on ``runner``, writing each outcome as it arrives; updates and returns ``stats``."""
+    for sub in (POINTS_DIR, FAILED_DIR):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+        for stale in (out / sub).glob(".*.tmp"):  # left by a sweep killed while writing
+            stale.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    finished = runner.run(run_point, todo)
+    if progress:
+        progress(stats)
+    for point, outcome in finished:
+        failed_file = out / FAILED_DIR / f"{point.key}.json"
+        if outcome["ok"]:
+            record = {**_record(point), "metrics": outcome["metrics"], "wall_s": outcome["wall_s"]}
+            write_atomic(point_path(out, point.key), json.dumps(record, indent=2) + "\n")
+            failed_file.unlink(missing_ok=True)
+            stats.done += 1
+        else:
+            record = {**_record(point), "error": outcome["error"], "traceback": outcome["traceback"]}
+            write_atomic(failed_file, json.dumps(record, indent=2, sort_keys=True) + "\n")
+            stats.failed.append(record)
+        stats.wall_s = time.perf_counter() - t0
+        if progress:
+            progress(stats)
+    return stats
