@@ -85,3 +85,13 @@ def test_plot_on_tables_that_are_not_pimsims_is_refused(tmp_path, capsys):
     (tmp_path / "tokens.csv").write_text("y\n1\n")
     (tmp_path / "config.json").write_text(json.dumps({"title": "t"}))
     assert "not what pimsim writes" in bad(capsys, ["plot", str(tmp_path)])
+
+
+def test_reproduce_writes_the_report_with_the_paper_ranges_beside_ours(tmp_path, capsys):
+    out = tmp_path / "pimgpt"
+    assert main(["reproduce", "--out", str(out), "--studies", "none", "--prompt-tokens", "1",
+                 "--output-tokens", "1"]) == 0
+    text = (out / "README.md").read_text()
+    assert "pimsim reproduce --out" in text and "| t4 |" in text and "41-137x" in text and "631-1074x" in text
+    assert "## Assumptions that drive the differences" in text
+    assert (out / "compare" / "speedup.png").exists() and (out / ".gitignore").exists()

@@ -16,12 +16,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from pimsim.cli import baseline_cmd, check_cmd, compare_cmd, plot_cmd, run_cmd, sweep_cmd, trace_cmd
+    from pimsim.cli import (baseline_cmd, check_cmd, compare_cmd, plot_cmd, reproduce_cmd, run_cmd, sweep_cmd,
+                            trace_cmd)
 
     parser = _Parser(prog="pimsim", description="Cycle-accurate PIM-GPT and DRAM simulator.")
     parser.add_argument("--version", action="version", version=f"pimsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for module in (run_cmd, compare_cmd, sweep_cmd, plot_cmd, baseline_cmd, trace_cmd, check_cmd):
+    for module in (run_cmd, compare_cmd, sweep_cmd, reproduce_cmd, plot_cmd, baseline_cmd, trace_cmd, check_cmd):
         module.register(sub)
     return parser
 

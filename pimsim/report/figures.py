@@ -15,6 +15,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+PLAIN = FuncFormatter(lambda v, _: f"{v:g}")  # 40, not 4 x 10^1, on log axes
 
 HATCHES = ["//", "..", "xx", "\\\\", "--", "++", "oo", "**"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*", "<"]
@@ -46,7 +49,10 @@ def _grouped(ax, table: pd.DataFrame, value: str, log: bool) -> None:
     ax.set_xticklabels(models, rotation=30, ha="right")
     if log:
         ax.set_yscale("log")
-    ax.legend(title="baseline")
+        ax.yaxis.set_major_formatter(PLAIN)
+        ax.yaxis.set_minor_formatter(PLAIN)
+        ax.set_ylim(top=ax.get_ylim()[1] * 1.6)  # headroom for the legend
+    ax.legend(title="baseline", loc="upper right", ncol=len(baselines), framealpha=0.9)
     ax.grid(axis="y", which="both", alpha=0.3)
 
 
@@ -102,6 +108,7 @@ def token_latency_figure(tokens: pd.DataFrame, folder: Path, title: str, log: bo
     ax.set_ylabel("latency of the forward pass (ms)")
     if log:
         ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(PLAIN)
     ax.set_title(title)
     ax.legend(fontsize=8)
     ax.grid(which="both", alpha=0.3)

@@ -1,0 +1,48 @@
+"""``pimsim reproduce``: the PIM-GPT comparison and sensitivity studies, and their report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pimsim.cli.compare_cmd import PAPER_MODELS, run_comparison
+from pimsim.cli.run_cmd import DEFAULT_HW
+from pimsim.config import load_hwconfig
+from pimsim.errors import PimsimError
+from pimsim.report.reproduction import write_report
+
+SWEEP_DIR = DEFAULT_HW.parent / "sweeps"
+
+
+def register(sub) -> None:
+    p = sub.add_parser("reproduce", help="rerun the PIM-GPT comparison and studies; write their report")
+    p.add_argument("--out", default="reports/pimgpt")
+    p.add_argument("--prompt-tokens", type=int, default=64)
+    p.add_argument("--output-tokens", type=int, default=64)
+    p.add_argument("--workers", type=int, help="local processes for the studies (default: all cores)")
+    p.add_argument("--studies", default="all", help="all, none, or a comma list of hwconfigs/sweeps names")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from pimsim.cli.main import main
+
+    out = Path(args.out)
+    hw = load_hwconfig(DEFAULT_HW)
+    run_comparison(hw, PAPER_MODELS, ["t4", "xeon-gold-6154"], args.prompt_tokens, args.output_tokens,
+                   str(out / "compare"), announce=True)
+    names = sorted(p.stem for p in SWEEP_DIR.glob("*.yaml"))
+    studies = names if args.studies == "all" else [] if args.studies == "none" else args.studies.split(",")
+    for name in studies:
+        if name not in names:
+            raise PimsimError(f"unknown study {name!r} (known: {', '.join(names)})", where="--studies")
+        argv = ["sweep", str(SWEEP_DIR / f"{name}.yaml"), "--out", str(out / "studies" / name), "--json"]
+        if (out / "studies" / name / "sweep.json").exists():
+            argv.append("--resume")
+        if args.workers:
+            argv += ["--workers", str(args.workers)]
+        if main(argv) != 0 or main(["plot", str(out / "studies" / name)]) != 0:
+            raise PimsimError("a study failed; see its folder", where=str(out / "studies" / name))
+    command = (f"pimsim reproduce --out {args.out} --prompt-tokens {args.prompt_tokens} "
+               f"--output-tokens {args.output_tokens}")
+    print(write_report(out, command, args.prompt_tokens, args.output_tokens, studies))
+    return 0
