@@ -27,7 +27,8 @@ FIGSIZE = (8.0, 4.5)
 DPI = 100
 
 
-def _save(fig, folder: Path, stem: str) -> list[Path]:
+def save_figure(fig, folder: Path, stem: str) -> list[Path]:
+    """Write ``stem``.png and ``stem``.svg and close the figure."""
     paths = [folder / f"{stem}.png", folder / f"{stem}.svg"]
     fig.tight_layout()
     fig.savefig(paths[0], dpi=DPI)
@@ -64,13 +65,13 @@ def comparison_figures(table: pd.DataFrame, runs: pd.DataFrame, tokens: pd.DataF
     _grouped(ax, table, "speedup", log=True)
     ax.set_ylabel("speedup over baseline (x, log scale)")
     ax.set_title(f"PIM speedup per token: {title}")
-    out += _save(fig, folder, "speedup")
+    out += save_figure(fig, folder, "speedup")
 
     fig, ax = plt.subplots(figsize=FIGSIZE)
     _grouped(ax, table, "energy_efficiency", log=True)
     ax.set_ylabel("energy efficiency over baseline (x, log scale)")
     ax.set_title(f"PIM energy efficiency per token: {title}")
-    out += _save(fig, folder, "energy_efficiency")
+    out += save_figure(fig, folder, "energy_efficiency")
 
     out += _stacked(runs, [f"{c}_ms_per_token" for c in CATEGORIES], list(CATEGORIES), "latency per token (ms)",
                     f"PIM latency breakdown: {title}", folder, "latency_breakdown")
@@ -94,7 +95,7 @@ def _stacked(runs: pd.DataFrame, cols: list[str], labels: list[str], ylabel: str
     ax.tick_params(axis="x", rotation=30)
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
-    return _save(fig, folder, stem)
+    return save_figure(fig, folder, stem)
 
 
 def token_latency_figure(tokens: pd.DataFrame, folder: Path, title: str, log: bool = True) -> list[Path]:
@@ -112,7 +113,7 @@ def token_latency_figure(tokens: pd.DataFrame, folder: Path, title: str, log: bo
     ax.set_title(title)
     ax.legend(fontsize=8)
     ax.grid(which="both", alpha=0.3)
-    return _save(fig, folder, "token_latency")
+    return save_figure(fig, folder, "token_latency")
 
 
 def run_figures(summary: dict, tokens: pd.DataFrame, folder: Path) -> list[Path]:
@@ -126,5 +127,5 @@ def run_figures(summary: dict, tokens: pd.DataFrame, folder: Path) -> list[Path]
         ax.barh([k for k, _ in items], [v for _, v in items], color="0.6", edgecolor="black", hatch="//")
         ax.set_xlabel(f"{'time' if key == 'breakdown_s' else 'energy'} ({unit})")
     fig.suptitle(f"Breakdown: {title}")
-    out += _save(fig, folder, "breakdown")
+    out += save_figure(fig, folder, "breakdown")
     return out

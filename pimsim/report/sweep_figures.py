@@ -22,7 +22,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from pimsim.report.figures import DPI, FIGSIZE, MARKERS  # noqa: E402
+from pimsim.report.figures import FIGSIZE, MARKERS, save_figure  # noqa: E402
 
 # column -> (axis label with unit, scale applied to the column, log y axis)
 METRICS: dict[str, tuple[str, float, bool]] = {
@@ -36,15 +36,6 @@ UNITS = {"_mhz": "MHz", "_gbps": "Gb/s per pin", "_ns": "ns", "_bytes": "bytes",
          "_mw": "mW", "channels": "count", "banks_per_group": "count", "mac_lanes": "multipliers per bank"}
 LINE_GREYS = ["black", "0.4", "0.6", "0.25", "0.5", "0.7", "0.15", "0.55"]
 LINE_STYLES = ["-", "--", ":", "-."]
-
-
-def _save(fig, folder: Path, stem: str) -> list[Path]:
-    paths = [folder / f"{stem}.png", folder / f"{stem}.svg"]
-    fig.tight_layout()
-    fig.savefig(paths[0], dpi=DPI)
-    fig.savefig(paths[1])
-    plt.close(fig)
-    return paths
 
 
 def _axis_label(factor: str) -> str:
@@ -110,7 +101,7 @@ def _line_figure(rows: pd.DataFrame, factor: str, metric: str, order: list, held
     ax.set_title(f"sweep {name}: {metric} against {factor}{held}")
     ax.grid(which="both", alpha=0.3)
     ax.legend(title="workload", fontsize="small", ncol=2)
-    return _save(fig, folder, f"{factor.replace('.', '_')}-{metric}")
+    return save_figure(fig, folder, f"{factor.replace('.', '_')}-{metric}")
 
 
 def _heatmap(rows: pd.DataFrame, f1: str, f2: str, metric: str, ref: dict[str, Any], title: str,
@@ -134,7 +125,7 @@ def _heatmap(rows: pd.DataFrame, f1: str, f2: str, metric: str, ref: dict[str, A
     ax.set_ylabel(_axis_label(f1))
     ax.set_title(title)
     fig.colorbar(image, ax=ax, label="relative to the reference point (x)")
-    return _save(fig, folder, stem)
+    return save_figure(fig, folder, stem)
 
 
 def sweep_figures(folder: str | Path) -> list[Path]:
