@@ -41,7 +41,7 @@ def test_tiny_model_gives_identical_results_on_both_engines_and_a_clean_log(monk
         out[engine] = (m, [t.cycles for t in res.tokens], res.op_cycles)
     assert out["reference"] == out["fast"]
     ref_system = logs[0]
-    for ch in ref_system.channels:
+    for ch in ref_system.channels.objs:
         assert ch.engine.log and check_log(ref_system.spec, ch.engine.log) == []
 
 

@@ -124,3 +124,20 @@ def test_channels_sharing_what_they_learn_still_equal_the_reference(case):
         system.finish()
         results[engine] = (system.now, system.command_counts(), system.breakdown(), system.refreshes())
     assert results["fast"] == results["reference"]
+
+
+def test_channels_that_waited_out_an_overdue_refresh_differently_are_not_merged():
+    """A refresh that fell due while channels idled is issued in the past: a channel busy until just
+    after its due time refreshes later than one idle for long, though both are quiescent by now.
+    (Found by the property test above; the fast engine once merged such channels.)"""
+    from pimsim.sim.system import PimStep, System
+
+    program = (GbWrite(6), RowWrite((0, 0), 0, 0, 7), BankMac((0, 1), 0, 1, 1), RowRead((0, 0), 0, 0, 11))
+    out = {}
+    for engine in ("fast", "reference"):
+        system = System(load_hwconfig("hwconfigs/pimgpt.yaml", [f"sim.engine={engine}"]))
+        for i, gap in enumerate((0, 124, 557, 1640, 0)):
+            system.now += gap
+            system.run([PimStep(f"s{i}", tuple(program if (i + c) % 3 else () for c in range(8)))])
+        out[engine] = (system.now, system.command_counts(), system.breakdown())
+    assert out["fast"] == out["reference"]

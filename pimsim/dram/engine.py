@@ -10,6 +10,7 @@ straight to the cycle ``earliest`` returns.
 
 from __future__ import annotations
 
+import copy
 from collections import deque
 
 from pimsim.dram.commands import BANK, LEVELS
@@ -247,6 +248,14 @@ class Engine:
         self.next_ok, self._window, self.open_row, offset, last, self.horizon = snap
         self.offset, self.last_cycle = offset + delta, last + delta
         self._borrowed = True
+
+    def clone(self) -> "Engine":
+        """An independent engine in the same state (copy-on-write: cheap until either issues)."""
+        other = copy.copy(self)  # shares the immutable spec, plans and caches
+        other.load(self.snapshot(), 0)
+        other.counts = list(self.counts)
+        other.log = None if self.log is None else list(self.log)
+        return other
 
     def _own(self) -> None:
         if self._borrowed:

@@ -67,9 +67,16 @@ class PimGptMapper:
                 prog.append(MacRows(row + full, 1, last * geo.cols(length), last * reads_per_seg))
         return tuple(prog)
 
+    def _per_channel(self, build, key) -> tuple:
+        """Each channel's program, built once per distinct ``key(c)``: channels doing the same work get
+        the very same program object (the system runs channels in lockstep when programs match)."""
+        made: dict = {}
+        return tuple(made[k] if (k := key(c)) in made else made.setdefault(k, build(c))
+                     for c in range(self.geo.channels))
+
     def gemv(self, op: Op) -> MappedOp:
         m = self.p.matrices[op.weight]
-        programs = tuple(self._mac_program(m, c, None, 1) for c in range(self.geo.channels))
+        programs = self._per_channel(lambda c: self._mac_program(m, c, None, 1), m.channel_rows)
         asic = (AsicOp("reduce", op.rows, (("inputs", m.chunks),)),) if m.chunks > 1 else ()
         return MappedOp(op.name, op.kind, programs, asic)
 
@@ -77,15 +84,16 @@ class PimGptMapper:
     def attn_score(self, op: Op) -> MappedOp:
         k = self.p.matrices[f"L{op.layer}.k"]
         per_seg = heads_per_segment(self.model, k.seg)
-        programs = tuple(self._mac_program(k, c, op.context, per_seg) for c in range(self.geo.channels))
+        programs = self._per_channel(lambda c: self._mac_program(k, c, op.context, per_seg),
+                                     lambda c: k.channel_rows(c, op.context))
         asic = (AsicOp("reduce", op.heads * op.context, (("inputs", k.chunks),)),) if k.chunks > 1 else ()
         return MappedOp(op.name, op.kind, programs, asic)
 
     def attn_value(self, op: Op) -> MappedOp:
         v, geo = self.p.values[f"L{op.layer}.v"], self.geo
         fpb = v.features_per_bank
-        programs = []
-        for c in range(geo.channels):
+
+        def build(c: int) -> tuple:
             prog = []
             for s in range(v.heads_in_channel(c)):
                 for mchunk in range(ceil(op.context / v.seg)):
@@ -97,10 +105,12 @@ class PimGptMapper:
                         prog.append(MacRows(row, full, v.pack * geo.cols(tokens), v.pack))
                     if last:
                         prog.append(MacRows(row + full, 1, last * geo.cols(tokens), last))
-            programs.append(tuple(prog))
+            return tuple(prog)
+
+        programs = self._per_channel(build, v.heads_in_channel)
         chunks = ceil(op.context / v.seg)
         asic = (AsicOp("reduce", self.model.d_model, (("inputs", chunks),)),) if chunks > 1 else ()
-        return MappedOp(op.name, op.kind, tuple(programs), asic)
+        return MappedOp(op.name, op.kind, programs, asic)
 
     def k_write(self, op: Op) -> MappedOp:
         """This token's K into its reserved slot (one bank, one write per chunk)."""
@@ -119,16 +129,17 @@ class PimGptMapper:
         t = op.context - 1
         mchunk, elem = divmod(t, v.seg)
         banks = tuple(geo.bank_addr(b) for b in range(geo.banks))
-        programs = []
-        for c in range(geo.channels):
+
+        def build(c: int) -> tuple:
             segs = v.heads_in_channel(c) * v.features_per_bank
             prog = []
             for q0 in range(0, segs, v.pack):
                 row = v.row0 + mchunk * v.rows_per_chunk + q0 // v.pack
-                col = elem // geo.col_elems
-                prog.append(AllBankWrite(row, col, min(v.pack, segs - q0), banks))
-            programs.append(tuple(prog))
-        return MappedOp(f"{op.name}.v", op.kind, tuple(programs), after=after)
+                prog.append(AllBankWrite(row, elem // geo.col_elems, min(v.pack, segs - q0), banks))
+            return tuple(prog)
+
+        programs = self._per_channel(build, v.heads_in_channel)
+        return MappedOp(f"{op.name}.v", op.kind, programs, after=after)
 
     def embed(self, op: Op, position: int) -> MappedOp:
         """Read the token's row of wte and the position's row of wpe; the ASIC adds them.

@@ -26,6 +26,8 @@ its duration.
 
 from __future__ import annotations
 
+import copy
+
 from pimsim.dram.engine import Engine
 from pimsim.dram.refresh import make_refresh
 from pimsim.dram.spec import DramSpec
@@ -76,10 +78,20 @@ class Channel:
     # -- the program -----------------------------------------------------------
     def run(self, program: Program, start: int) -> int:
         """Run ``program`` from cycle ``start``; return the cycle its last command completes."""
+        self._begin(start)
+        self.run_body(program)
+        return self._end()
+
+    def _begin(self, start: int) -> None:
         self.floor = start
         self.mark = max(self.mark, start)
+
+    def run_body(self, program: Program) -> None:
         for macro in program:
             self.run_macro(macro)
+
+    def _end(self) -> int:
+        """The program's tail: time until its last command completes goes to that command's category."""
         end = max(self.done, self.mark)
         if end > self.mark:
             self.time[self.done_cat or "vmm"] += end - self.mark
@@ -150,6 +162,14 @@ class Channel:
         if end > self.done:
             self.done, self.done_cat = end, category
 
+    def clone(self) -> "Channel":
+        """The same channel, to diverge from here (its caches stay shared)."""
+        other = copy.copy(self)
+        other.engine = self.engine.clone()
+        other.refresh = copy.copy(self.refresh)
+        other.time = dict(self.time)
+        return other
+
     # -- results ---------------------------------------------------------------
     def command_counts(self) -> dict[str, int]:
         return {c.name: self.engine.counts[i] for i, c in enumerate(self.spec.commands)}
@@ -182,7 +202,7 @@ class FastChannel(Channel):
         # (program signature, entry state[, refresh phase, rotation]) -> the program's outcome
         self._programs: dict[tuple, tuple] = cache.setdefault("programs", {})
         self._sigs: dict[int, tuple] = cache.setdefault("signatures", {})  # id(program) -> (program, signature)
-        self._after = None  # (memo key, mark) of the program that produced the current state
+        self._after = None  # (interned end-state id, mark) of the program that produced the current state
 
     def batch(self, cmd: int, t: int, count: int) -> tuple[int, int]:
         step = self.engine.self_interval(cmd)
@@ -193,53 +213,64 @@ class FastChannel(Channel):
 
     def run(self, program: Program, start: int) -> int:
         """Reuse a program's outcome when it has run before from the same state at the same
-        refresh phase (or with no refresh falling due before its last command); else simulate
-        it and remember the outcome. See ``_entry_state`` for how states are named cheaply."""
+        refresh phase (or with no refresh falling due before its last command); else simulate it
+        (macro by macro, each reused the same way) and remember the outcome. See ``_entry_state``
+        for how states are named cheaply."""
         if not self.reuse or not program:
             self._after = None
             return super().run(program, start)
-        self.floor = start
-        self.mark = max(self.mark, start)
+        self._begin(start)
+        self._body(program, split=True)
+        return self._end()
+
+    def _body(self, program: Program, split: bool) -> None:
         state = self._entry_state()
-        known = self._sigs.get(id(program))
-        if known is None or known[0] is not program:
-            known = self._sigs[id(program)] = (program, program_signature(program))
-            if len(self._sigs) > 100_000:  # programs of past tokens: let them go
-                self._sigs.clear()
-        sig = known[1]
+        if split:
+            known = self._sigs.get(id(program))
+            if known is None or known[0] is not program:
+                known = self._sigs[id(program)] = (program, program_signature(program))
+                if len(self._sigs) > 100_000:  # programs of past tokens: let them go
+                    self._sigs.clear()
+            sig = known[1]
+        else:
+            sig = program_signature(program)
         pol = self.refresh
         phase = pol.next_due - self.mark
         calm = self._programs.get((sig, state))
         if calm is not None and phase > calm[1]:
-            return self._replay(calm, (sig, state))
+            return self._replay(calm)
         key = (sig, state, phase, pol.position())
         hit = self._programs.get(key)
         if hit is not None:
-            return self._replay(hit, key)
+            return self._replay(hit)
         mark0, refs0, counts0, time0 = self.mark, pol.issued, list(self.engine.counts), dict(self.time)
-        end = super().run(program, start)
+        if split and len(program) > 1:  # a refresh likely falls somewhere inside: reuse piece by piece
+            for macro in program:
+                self._body((macro,), split=False)
+        else:
+            self.run_body(program)
         _, counts, times = self._measure(mark0, counts0, time0)
         refs = pol.issued - refs0
         span = self.engine.last_cycle - mark0  # a refresh due by then would have changed the outcome
+        end_state = self._state()  # named by content, so that different paths to one state share its name
         entry = (self.engine.snapshot(), span, self.mark - mark0, counts, times, self.done - self.mark,
-                 self.done_cat, mark0, refs)
-        key = (sig, state) if refs == 0 else key
-        self._programs[key] = entry
-        self._after = (key, self.mark)
-        return end
+                 self.done_cat, mark0, refs, end_state)
+        self._programs[(sig, state) if refs == 0 else key] = entry
+        self._after = (end_state, self.mark)
 
     def _entry_state(self):
-        """A cheap name for the state the next program starts from: "quiet" when nothing is pending,
-        (memo key, gap) when it is exactly the end state of a reused or recorded program, else the
-        canonical state itself."""
-        if self.engine.quiescent(self.mark) and self.done <= self.mark:
+        """A cheap name for the state the next program starts from: "quiet" when nothing is pending;
+        the interned canonical id recorded with the program that just ended (plus how long the channel
+        then waited), when nothing has been issued since; else the canonical state, computed."""
+        if self.engine.quiescent(min(self.mark, self.refresh.next_due)) and self.done <= self.mark:
             return "quiet"
         if self._after is not None and self.engine.last_cycle <= self._after[1]:
-            return ("after", self._after[0], self.mark - self._after[1])
+            gap = self.mark - self._after[1]
+            return self._after[0] if gap == 0 else ("gap", self._after[0], gap)
         return self._state()
 
-    def _replay(self, entry: tuple, key) -> int:
-        snap, span, dur, counts, times, done_rel, done_cat, mark0, refs = entry
+    def _replay(self, entry: tuple) -> None:
+        snap, span, dur, counts, times, done_rel, done_cat, mark0, refs, end_state = entry
         self.engine.load(snap, self.mark - mark0)
         eng_counts = self.engine.counts
         for i, d in counts:
@@ -250,8 +281,7 @@ class FastChannel(Channel):
             self.refresh.skip_one()
         self.mark += dur
         self.done, self.done_cat = self.mark + done_rel, done_cat
-        self._after = (key, self.mark)
-        return max(self.done, self.mark)
+        self._after = (end_state, self.mark)
 
     def run_macro(self, macro) -> None:
         # Below ~8 rows, detecting the period (canonical snapshots) costs more than it saves.
@@ -261,9 +291,13 @@ class FastChannel(Channel):
             super().run_macro(macro)
 
     def _state(self) -> int:
-        """The canonical state (engine + pending completion) as a small interned id."""
+        """The canonical state (engine + pending completion) as a small interned id.
+
+        Taken at the earlier of now and the next refresh's due time: an overdue refresh is issued
+        in the past (at or after its due time), so what is pending after that time matters too.
+        (The memo keys carry the refresh phase, which fixes where that base lies.)"""
         done_rel = self.done - self.mark if self.done > self.mark else 0
-        key = (self.engine.canonical(self.mark), done_rel, self.done_cat)
+        key = (self.engine.canonical(min(self.mark, self.refresh.next_due)), done_rel, self.done_cat)
         return self._ids.setdefault(key, len(self._ids))
 
     def _jump(self, delta: int, counts: tuple, times: tuple, times_n: int) -> None:

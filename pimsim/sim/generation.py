@@ -8,6 +8,8 @@ per-token cycles and the totals the report needs.
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -67,6 +69,20 @@ def to_steps(mapped: list[MappedOp], hw: HwConfig, work_cache: dict) -> list[Ste
     return steps
 
 
+@contextmanager
+def no_cyclic_gc():
+    """Suspend the cyclic garbage collector: its full passes would walk every engine snapshot the
+    fast engine keeps (millions of lists) again and again. Reference counting still frees memory;
+    the simulation makes no cycles that need collecting."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def simulate_generation(hw: HwConfig, workload: Workload, mapping: str = "pimgpt",
                         progress: Optional[Callable[[int, int], None]] = None,
                         passes: Optional[list] = None, keep_records: bool = False,
@@ -82,25 +98,26 @@ def simulate_generation(hw: HwConfig, workload: Workload, mapping: str = "pimgpt
     useful = 0
     work_cache: dict = {}
     passes = list(generation_ops(workload)) if passes is None else passes
-    for i, (position, prompt, ops) in enumerate(passes):
-        mapped = mapper.token(position, ops)
-        steps = to_steps(mapped, hw, work_cache)
-        start, first = system.now, len(system.records)
-        system.run(steps)
-        tokens.append(TokenRecord(position, prompt, position + 1, system.now - start))
-        kinds = {m.name: m.kind for m in mapped}
-        for rec in system.records[first:]:
-            row = op_cycles.setdefault(rec.name, {"kind": kinds.get(rec.name, ""), "calls": 0, "cycles": 0})
-            row["calls"] += 1
-            row["cycles"] += rec.end - rec.start
-            for k, v in rec.time.items():
-                row[k] = row.get(k, 0) + v
-        useful += sum(flops(op) // 2 for op in ops if op.kind == "gemv" or op.kind in ATTENTION)
-        if not keep_records:
-            del system.records[:]
-        if progress:
-            progress(i + 1, len(passes))
+    with no_cyclic_gc():
+        for i, (position, prompt, ops) in enumerate(passes):
+            mapped = mapper.token(position, ops)
+            steps = to_steps(mapped, hw, work_cache)
+            start, first = system.now, len(system.records)
+            system.run(steps)
+            tokens.append(TokenRecord(position, prompt, position + 1, system.now - start))
+            kinds = {m.name: m.kind for m in mapped}
+            for rec in system.records[first:]:
+                row = op_cycles.setdefault(rec.name, {"kind": kinds.get(rec.name, ""), "calls": 0, "cycles": 0})
+                row["calls"] += 1
+                row["cycles"] += rec.end - rec.start
+                for k, v in rec.time.items():
+                    row[k] = row.get(k, 0) + v
+            useful += sum(flops(op) // 2 for op in ops if op.kind == "gemv" or op.kind in ATTENTION)
+            if not keep_records:
+                del system.records[:]
+            if progress:
+                progress(i + 1, len(passes))
     system.finish()
     return RunResult(hw, workload, placement, system.now, tokens, op_cycles, system.breakdown(),
                      system.command_counts(), system.refreshes(), system.asic_total, useful,
-                     extra={"records": system.records, "channels": system.channels} if keep_records else {})
+                     extra={"records": system.records, "channels": system.channels.objs} if keep_records else {})

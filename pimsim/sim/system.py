@@ -25,7 +25,8 @@ from pimsim.asic.vector import AsicWork
 from pimsim.config.hw import HwConfig
 from pimsim.config.validate import did_you_mean
 from pimsim.errors import PimsimError
-from pimsim.pim.channel import ENGINES, Channel
+from pimsim.pim.channel import ENGINES
+from pimsim.sim.channels import ChannelSet
 from pimsim.pim.commands import build_pim_spec
 from pimsim.mapping.macro import Program
 
@@ -70,10 +71,11 @@ class System:
         one = hw.dram.model_copy(update={"channels": 1})
         self.spec = build_pim_spec(one, pim, hw.source)
         shared: dict = {}  # identical channels share what the fast engine learns
-        make = ENGINES[sim.engine]
+        cls = ENGINES[sim.engine]
+        fast = cls is not ENGINES["reference"]
         # only the reference engine logs every command (the fast one skips commands by design)
-        self.channels: list[Channel] = [make(self.spec, shared=shared) if make is not ENGINES["reference"]
-                                        else make(self.spec, keep_log) for _ in range(hw.dram.channels)]
+        make = (lambda: cls(self.spec, shared=shared)) if fast else (lambda: cls(self.spec, keep_log))
+        self.channels = ChannelSet(make, hw.dram.channels, lockstep=fast and not sim.overlap)
         self.overlap = sim.overlap
         self.asic_ns = 1000.0 / self.asic.clock_mhz
         self.records: list[StepRecord] = []
@@ -106,7 +108,7 @@ class System:
         env = simpy.Environment(initial_time=self.now)
         first = len(self.records)
         done = [env.event() for _ in steps]
-        stores = [simpy.Store(env) for _ in self.channels]
+        stores = [simpy.Store(env) for _ in range(len(self.channels))]
         for c, store in enumerate(stores):
             env.process(self._channel_proc(env, c, store))
         env.process(self._asic_proc(env, steps, done, stores, first))
@@ -123,15 +125,13 @@ class System:
                 self.asic_total = self.asic_total + step.work
                 rec.end, rec.time = now + cycles, {"asic": cycles}
             else:
+                results = self.channels.run_step(step.programs, now)
                 best = None
-                for c, program in enumerate(step.programs):
-                    if program:
-                        ch = self.channels[c]
-                        before = dict(ch.time)
-                        end = ch.run(program, now)
-                        rec.channels[c] = (now, end)
-                        if best is None or end > best[0]:
-                            best = (end, {k: ch.time[k] - before[k] for k in ch.time})
+                for c in sorted(results):
+                    end, time = results[c]
+                    rec.channels[c] = (now, end)
+                    if best is None or end > best[0]:
+                        best = (end, time)
                 if best is not None:
                     rec.end, rec.time = best
             now = rec.end
@@ -139,8 +139,7 @@ class System:
 
     def finish(self) -> None:
         """Refreshes that fall due while channels idle until the end of the run."""
-        for ch in self.channels:
-            ch.finish(self.now)
+        self.channels.finish(self.now)
 
     # -- processes -------------------------------------------------------------
     def _asic_proc(self, env, steps, done, stores, first):
@@ -182,28 +181,22 @@ class System:
         done_event.succeed()
 
     def _channel_proc(self, env, c, store):
-        ch = self.channels[c]
         while True:
             item = yield store.get()
             if item is None:
                 return
             program, ev = item
-            before = dict(ch.time)
             start = env.now
-            end = ch.run(program, start)
+            end, time = self.channels.run_member(c, program, start)
             yield env.timeout(end - start)
-            ev.succeed((end, {k: ch.time[k] - before[k] for k in ch.time}, c, start))
+            ev.succeed((end, time, c, start))
 
     # -- results ---------------------------------------------------------------
     def command_counts(self) -> dict[str, int]:
-        total: dict[str, int] = {}
-        for ch in self.channels:
-            for k, v in ch.command_counts().items():
-                total[k] = total.get(k, 0) + v
-        return total
+        return self.channels.command_counts()
 
     def refreshes(self) -> int:
-        return sum(ch.refresh.issued for ch in self.channels)
+        return self.channels.refreshes()
 
     def breakdown(self, records: list[StepRecord] | None = None) -> dict[str, int]:
         """Cycles by category, summing to the makespan (of ``records``; default: all runs so far).
