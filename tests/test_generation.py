@@ -23,7 +23,7 @@ KEYS = ("model", "hw", "prompt_tokens", "output_tokens", "total_cycles", "latenc
         "wall_s")
 
 
-def test_tiny_model_gives_identical_results_on_both_engines_and_a_clean_log(monkeypatch):
+def test_tiny_model_over_its_whole_context_gives_identical_results_on_both_engines_and_a_clean_log(monkeypatch):
     logs = []
 
     class LoggingSystem(System):
@@ -35,7 +35,7 @@ def test_tiny_model_gives_identical_results_on_both_engines_and_a_clean_log(monk
     out = {}
     for engine in ("reference", "fast"):
         hw = load_hwconfig(HW, [f"sim.engine={engine}"])
-        res = simulate_generation(hw, resolve_workload("tiny"))
+        res = simulate_generation(hw, resolve_workload("tiny", 1, 63))  # the whole 64-token context
         m = metrics(res, 0.0)
         m.pop("engine"), m.pop("config_hash"), m.pop("wall_s")
         out[engine] = (m, [t.cycles for t in res.tokens], res.op_cycles)
