@@ -143,11 +143,8 @@ def resolve_timing(raw: dict[str, Any], tck_ns: float, where: str, key: str = "d
     return out
 
 
-# Parameters a standard may leave out; registered by the modules that need them.
+# Parameters a config may leave out: only the PIM command set needs them (it checks for them).
 _OPTIONAL: set[str] = {"nRCDMAC"}
 
-
-def mark_optional(names: list[str]) -> None:
-    _OPTIONAL.update(names)
 
 
