@@ -146,17 +146,19 @@ def test_nothing_issues_during_an_all_bank_refresh(d):
         assert d.earliest(name, RANK) == 100 + 150
 
 
-def test_act16_in_faw_when_configured():
+def test_activates_wait_nfaw_after_act4_only_when_configured():
+    """An ACT4 counts as a full four-activate window with pim.act16_in_faw (nFAW 50 > nRRDL 11)."""
     on, off = pim_driver(act16_in_faw=True), pim_driver(act16_in_faw=False)
     for drv in (on, off):
-        drv.issue("ACT16", RANK, 100)
-        drv.issue("PREA", RANK, 141)
-    assert on.earliest("ACT", B0) == 100 + 61 and on.e.earliest(on.ids["ACT"], B0) >= 100 + 50
-    assert on.earliest("ACT4", (0, 0, 1, 0)) == max(100 + 61, 100 + 50)
-    # the window itself: with the option, an ACT16 right after four ACTs waits nFAW after the first
-    a = pim_driver(act16_in_faw=True)
-    for bg in range(4):
-        a.issue("ACT", (0, 0, bg, 0), 100 + 11 * bg)
-    for bg in range(4):
-        a.issue("PRE", (0, 0, bg, 0), 200 + bg)
-    assert a.earliest("ACT16", RANK) == max(100 + 50, 203 + 19, 133 + 11, 100 + 61)
+        drv.issue("ACT4", (0, 0, 0, 0), 100)
+    assert on.earliest("ACT", OTHER_GROUP) == 100 + 50
+    assert off.earliest("ACT", OTHER_GROUP) == 100 + 11
+
+
+def test_act4_after_four_activates_waits_nfaw_only_when_configured():
+    on, off = pim_driver(act16_in_faw=True), pim_driver(act16_in_faw=False)
+    for drv in (on, off):
+        for k, addr in enumerate([(0, 0, 0, 0), (0, 0, 1, 0), (0, 0, 2, 0), (0, 0, 0, 1)]):
+            drv.issue("ACT", addr, 100 + 11 * k)  # 100, 111, 122, 133
+    assert on.earliest("ACT4", (0, 0, 3, 0)) == 100 + 50  # the fifth activate in the window
+    assert off.earliest("ACT4", (0, 0, 3, 0)) == 133 + 11  # only tRRD_L

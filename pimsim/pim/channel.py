@@ -322,7 +322,8 @@ class FastChannel(Channel):
         """Row bursts in closed form: simulate until the burst repeats, then jump to the next refresh;
         a refresh that interrupts the stream is simulated once per (state, phase) and reused."""
         if not self.reuse:
-            self._ids.clear(), self._periodic.clear(), self._memo.clear()
+            for cache in (self._ids, self._periodic, self._memo):
+                cache.clear()
         shape = (m.cols, m.reads)
         r, end = m.row, m.row + m.rows
         state = self._state()

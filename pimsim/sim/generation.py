@@ -64,7 +64,7 @@ def to_steps(mapped: list[MappedOp], hw: HwConfig, work_cache: dict) -> list[Ste
                 work = work_cache[a] = asic_work(a.kind, a.n, hw.asic, **dict(a.shape))
             steps.append(AsicStep(m.name, work, deps))
             deps = (len(steps) - 1,)
-        if len(steps) and (not last_of or steps[-1].name == m.name):
+        if steps and steps[-1].name == m.name:  # the op's last step, for ops named in `after`
             last_of[m.name] = len(steps) - 1
     return steps
 

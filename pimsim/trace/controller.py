@@ -76,7 +76,7 @@ def run_trace(spec: DramSpec, ctrl: ControllerConfig, trace: Trace, where: str =
     rank_flat = f["ch"] * fan[1] + f["ra"]
     bank_flat = (rank_flat * fan[2] + f["bg"]) * fan[3] + f["ba"]
     return _Controller(spec, ctrl, keep_log).run(
-        f["ch"].tolist(), rank_flat.tolist(), bank_flat.tolist(), f["ro"].tolist(), f["co"].tolist(),
+        f["ch"].tolist(), bank_flat.tolist(), f["ro"].tolist(), f["co"].tolist(),
         trace.is_write.tolist(), trace.arrival.tolist())
 
 
@@ -112,7 +112,7 @@ class _Controller:
         level = self.spec.commands[cmd].level
         return self.spec.bank_span(level, addr)
 
-    def run(self, chan, rank, bank, row, col, write, arrival) -> TraceResult:
+    def run(self, chan, bank, row, col, write, arrival) -> TraceResult:
         eng, spec = self.eng, self.spec
         n = len(chan)
         n_ch = spec.cfg.channels
