@@ -70,11 +70,12 @@ def test_every_model_runs_at_its_default_settings_within_physical_bounds(model):
 
 
 def test_per_token_latency_grows_with_the_kv_cache():
-    hw = load_hwconfig(HW)
+    hw = load_hwconfig(HW, ["dram.refresh_policy=none"])  # refresh phases (and mode switches they cost) jitter
     res = simulate_generation(hw, resolve_workload("gpt2-small", 1, 96))
     gen = [t.cycles for t in res.tokens if not t.prompt]
-    assert gen[-1] > gen[1]  # later tokens attend over more cached K and V
-    assert all(b >= a - 3500 for a, b in zip(gen, gen[1:]))  # rising, up to refresh jitter
+    assert gen[-1] > gen[1] + 10_000  # later tokens attend over more cached K and V
+    # rising, up to where the token's own K, V and embedding rows fall (bank conflicts move by a burst or two)
+    assert all(b >= a - 150 for a, b in zip(gen, gen[1:]))
     attn = res.op_cycles["L0.attn.score"]
     assert attn["calls"] == len(res.tokens)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from pimsim.config.pim import PimConfig
-from pimsim.dram.engine import Engine
+from pimsim.config.pim import PimConfig, RegisterPathConfig
+from pimsim.dram.engine import Engine, ProtocolError
 from pimsim.pim.commands import build_pim_spec
 from tests.conftest import DISTINCT_TIMING, Driver, distinct_hw
 
@@ -18,10 +18,17 @@ RANK = (0, 0, 0, 0)
 B0, B1, OTHER_GROUP = (0, 0, 0, 0), (0, 0, 0, 1), (0, 0, 1, 0)
 
 
-def pim_driver(act16_in_faw: bool = False) -> Driver:
-    hw = distinct_hw(ranks=1, timing={**DISTINCT_TIMING, "nRCDMAC": 29})
+PIM_TIMING = {"nRCDMAC": 29, "nRCDAF": 43, "nRCDEWMUL": 31, "nRCDCPRD": 37, "nRCDCPWR": 27}
+# register path: nCLREG 1, nCWLREG 4, nCWLGB 5, nRTW 3, nMODCH 33, nBLOCK 2 (all different from the above)
+REGISTER_PATH = dict(mode_switch_cycles=0, read_latency_cycles=1, write_latency_cycles=4, gb_write_latency_cycles=5,
+                     read_to_write_cycles=3, block_on_result_read=False, block_cycles=2, precharge="eager")
+
+
+def pim_driver(act16_in_faw: bool = False, **register_path) -> Driver:
+    hw = distinct_hw(ranks=1, timing={**DISTINCT_TIMING, **PIM_TIMING})
     pim = PimConfig(mac_lanes=16, element_bytes=2, mac_pipeline_cycles=13, accumulators_per_bank=4,
-                    global_buffer_bytes=2048, act16_in_faw=act16_in_faw)
+                    global_buffer_bytes=2048, act16_in_faw=act16_in_faw,
+                    register_path=RegisterPathConfig(**{**REGISTER_PATH, **register_path}))
     return Driver(Engine(build_pim_spec(hw.dram, pim), keep_log=True))
 
 
@@ -96,13 +103,13 @@ def test_mac_after_act4_waits_nrcdmac_in_that_group_only(d):
 def test_mac_after_a_global_buffer_write_waits_for_its_data(d):
     d.issue("ACT16", RANK, 0)
     d.issue("WRGB", RANK, 100)
-    assert d.earliest("MAC16", RANK) == 100 + 7 + 2  # nCWL + nBL
+    assert d.earliest("MAC16", RANK) == 100 + 5 + 2  # nCWLGB + nBL
 
 
 def test_mac_after_an_accumulator_write_waits_for_its_data(d):
     d.issue("ACT16", RANK, 0)
     d.issue("WRMAC", RANK, 100)
-    assert d.earliest("MAC16", RANK) == 100 + 7 + 2
+    assert d.earliest("MAC16", RANK) == 100 + 4 + 2  # nCWLREG + nBL
 
 
 def test_accumulator_read_waits_for_the_mac_pipeline(d):
@@ -111,26 +118,121 @@ def test_accumulator_read_waits_for_the_mac_pipeline(d):
     assert d.earliest("RDMAC", RANK) == 100 + 13
 
 
-def test_global_buffer_writes_are_one_burst_apart(d):
+def test_global_buffer_writes_wait_nccds_over_their_burst(d):
     d.issue("WRGB", RANK, 100)
-    assert d.earliest("WRGB", RANK) == 100 + 2
-    assert d.earliest("WRMAC", RANK) == 100 + 2
+    assert d.earliest("WRGB", RANK) == 100 + 3  # nCCDS 3 > nBL 2
+    assert d.earliest("WRMAC", RANK) == 100 + 3
 
 
-def test_accumulator_reads_are_one_burst_apart(d):
+def test_accumulator_reads_take_the_internal_bus_for_nccdl(d):
     d.issue("RDMAC", RANK, 100)
-    assert d.earliest("RDMAC", RANK) == 100 + 2
+    assert d.earliest("RDMAC", RANK) == 100 + 6  # nCCDL 6 > nBL 2
+    assert d.earliest("RDAF16", RANK) == 100 + 6
 
 
-def test_global_buffer_write_after_a_read_waits_the_bus_turnaround(d):
+def test_all_bank_mac_after_a_register_read_waits_nccdl(d):
+    d.issue("ACT16", RANK, 0)
     d.issue("RDMAC", RANK, 100)
-    assert d.earliest("WRGB", RANK) == 100 + 20 + 2 + 2 - 7  # nCL + nBL + 2 - nCWL
+    assert d.earliest("MAC16", RANK) == 100 + 6
 
 
-def test_accumulator_read_after_a_write_burst_waits_only_the_command_bus(d):
+@pytest.mark.parametrize("first,then,gap", [
+    ("RDMAC", "WRGB", 1 + 2 + 9 - 5),  # nCLREG + nBL + nRTW - nCWLGB
+    ("RDMAC", "WRMAC", 1 + 2 + 9 - 4),  # nCLREG + nBL + nRTW - nCWLREG
+    ("RDAF16", "WRGB", 1 + 2 + 9 - 5),
+    ("RD", "WRGB", 20 + 2 + 9 - 5),  # nCL + nBL + nRTW - nCWLGB
+    ("RD", "WRMAC", 20 + 2 + 9 - 4),
+])
+def test_register_write_after_a_read_waits_the_bus_turnaround(first, then, gap):
+    d = pim_driver(read_to_write_cycles=9)
+    d.issue("ACT16", RANK, 0)
+    d.issue(first, B0 if first == "RD" else RANK, 100)
+    assert d.earliest(then, RANK) == 100 + gap
+
+
+def test_bank_write_after_a_register_read_waits_the_bus_turnaround():
+    d = pim_driver(read_to_write_cycles=9)
+    d.issue("ACT16", RANK, 0)
+    d.issue("RDMAC", RANK, 100)
+    assert d.earliest("WR", B0) == 100 + 1 + 2 + 9 - 7  # nCLREG + nBL + nRTW - nCWL
+
+
+@pytest.mark.parametrize("first,gap", [("WRGB", 5 + 2 + 4), ("WRMAC", 4 + 2 + 8)])  # nCWLGB+nBL+nWTRS, nCWLREG+nBL+nWTRL
+def test_register_read_after_a_register_write_waits_twtr(d, first, gap):
+    d.issue(first, RANK, 100)
+    assert d.earliest("RDMAC", RANK) == 100 + gap
+
+
+def test_register_read_after_a_bank_write_waits_twtr_l(d):
+    d.issue("ACT16", RANK, 0)
+    d.issue("WR", B0, 100)
+    assert d.earliest("RDMAC", RANK) == 100 + 7 + 2 + 8  # nCWL + nBL + nWTRL
+
+
+@pytest.mark.parametrize("cmd,addr,gap", [("AF16", RANK, 43), ("EWMUL16", RANK, 31), ("RDCP", B0, 37),
+                                          ("WRCP", B0, 27), ("WRA16", RANK, 17)])
+def test_in_bank_command_after_activate_waits_its_own_rcd(d, cmd, addr, gap):
+    d.issue("ACT16", RANK, 100)
+    assert d.earliest(cmd, addr) == 100 + gap
+
+
+@pytest.mark.parametrize("cmd,addr,gap", [("AF16", RANK, 5), ("EWMUL16", RANK, 7 + 13), ("RDCP", B0, 5),
+                                          ("WRCP", B0, 7 + 2 + 13)])
+def test_precharge_after_an_in_bank_command_waits_trtp_or_twr(d, cmd, addr, gap):
+    d.issue("ACT16", RANK, 0)
+    d.issue(cmd, addr, 100)
+    assert d.earliest("PREA", RANK) == 100 + gap  # nRTP; nCWL + nWR; nCWL + nBL + nWR
+
+
+def test_activate_after_an_all_bank_write_waits_its_auto_precharge(d):
+    d.issue("ACT16", RANK, 0)
+    d.issue("WRA16", RANK, 100)
+    assert d.earliest("ACT16", RANK) == 100 + 7 + 2 + 13 + 19  # nCWL + nBL + nWR + nRP
+    assert d.e.open_row[0] == -1  # closed every bank
+
+
+def test_bank_copies_share_the_group_bus(d):
+    d.issue("ACT16", RANK, 0)
+    d.issue("RDCP", B0, 100)
+    assert d.earliest("RDCP", B1) == 100 + 6  # nCCDL
+    assert d.earliest("RDCP", OTHER_GROUP) == 100 + 3  # nCCDS
+    assert d.earliest("EWMUL16", RANK) == 100 + 6  # an all-bank command needs every group's bus
+
+
+def test_anything_after_a_mode_switch_waits_nmodch():
+    d = pim_driver(mode_switch_cycles=33)
+    d.issue("TMOD", RANK, 100)
+    for name in ("WRGB", "RDMAC", "WRMAC", "RDAF16"):
+        assert d.earliest(name, RANK) == 100 + 33
+    d.issue("WRGB", RANK, 133)
+    d.issue("TMOD", RANK, 136)
+    assert d.earliest("ACT16", RANK) == 136 + 33
+    assert d.earliest("REFab", RANK) == 136 + 33
+
+
+def test_a_register_command_in_array_mode_is_refused():
+    d = pim_driver(mode_switch_cycles=33)
+    with pytest.raises(ProtocolError, match="WRGB in array mode"):
+        d.issue("WRGB", RANK, 100)
+    d.issue("TMOD", RANK, 100)
+    with pytest.raises(ProtocolError, match="ACT16 in register mode"):
+        d.issue("ACT16", RANK, 200)
+
+
+def test_without_a_mode_switch_there_is_no_tmod_and_no_mode():
+    d = pim_driver(mode_switch_cycles=0)
+    assert "TMOD" not in d.ids
     d.issue("WRGB", RANK, 100)
-    # nCWL + nBL + 2 - nCL < 0: the write's data is long gone before a read's data returns
-    assert d.earliest("RDMAC", RANK) == 101
+    d.issue("ACT16", RANK, 103)
+
+
+def test_a_blocking_result_read_holds_every_command_until_its_data_is_back():
+    on, off = pim_driver(block_on_result_read=True), pim_driver()
+    for drv in (on, off):
+        drv.issue("RDMAC", RANK, 100)
+    assert on.earliest("ACT16", RANK) == 100 + 1 + 2 + 2  # nCLREG + nBL + nBLOCK
+    assert on.earliest("WRGB", RANK) == 100 + 1 + 2 + 2
+    assert off.earliest("ACT16", RANK) == 101  # only the command bus
 
 
 def test_mac_after_a_bank_write_waits_nwtrl_in_its_group(d):

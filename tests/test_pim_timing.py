@@ -25,14 +25,17 @@ def test_gemv_filling_whole_rows_takes_the_hand_formula_cycles(engine):
     t = spec.params
     C, R, G = spec.cfg.columns_per_row, 20, 64  # 64 MAC columns per 2 KB row, 20 rows, a 2 KB input
     end = ch.run((GbWrite(G), MacRows(0, R, C, reads=1)), 0)
-    a0 = (G - 1) * t["nBL"] + 1  # input bursts nBL apart, then ACT16 on the next command slot
-    assert a0 + t["nRCDMAC"] >= (G - 1) * t["nBL"] + t["nCWL"] + t["nBL"]  # tRCD, not the buffer, binds
-    # a row: ACT16, tRCD(MAC), C MACs tCCD_L apart, pipeline drain, RDMAC, PREA next slot, tRP
-    assert t["nMACPIPE"] >= t["nRTP"]
-    period = t["nRCDMAC"] + (C - 1) * t["nCCDL"] + t["nMACPIPE"] + 1 + t["nRP"]
+    # TMOD, then the input bursts nBL apart; TMOD on the next command slot, ACT16 nMODCH later
+    a0 = t["nMODCH"] + (G - 1) * t["nBL"] + 1 + t["nMODCH"]
+    assert t["nCWLGB"] + t["nBL"] <= t["nMODCH"] + 1  # the buffer write is done long before the MACs
+    # a row: ACT16, tRCD(MAC), C MACs tCCD_L apart, PREA after tRTP (eager: before the read-out),
+    # TMOD on the next slot, RDMAC nMODCH later, TMOD on the next slot, the next ACT16 nMODCH later
+    assert t["nRTP"] + 1 >= t["nMACPIPE"] and t["nRP"] <= 1 + t["nMODCH"] + 1 + t["nMODCH"]
+    to_read = t["nRCDMAC"] + (C - 1) * t["nCCDL"] + t["nRTP"] + 1 + t["nMODCH"]
+    period = to_read + 1 + t["nMODCH"]
     assert period >= t["nRC"]
-    last_read = a0 + (R - 1) * period + t["nRCDMAC"] + (C - 1) * t["nCCDL"] + t["nMACPIPE"]
-    assert end == last_read + t["nCL"] + t["nBL"]  # the last results are back at the ASIC
+    last_read = a0 + (R - 1) * period + to_read
+    assert end == last_read + t["nCLREG"] + t["nBL"]  # the last results are back at the ASIC
     counts = ch.command_counts()
     assert (counts["ACT16"], counts["MAC16"], counts["RDMAC"], counts["PREA"], counts["WRGB"]) == (R, R * C, R, R, G)
 
@@ -46,8 +49,9 @@ def test_refresh_adds_between_trfc_and_a_full_blackout_per_refresh(engine):
     base, end = ch_nr.run(program, 0), ch.run(program, 0)
     n = ch.refresh.issued
     assert n == end // t["nREFI"]
-    period = t["nRCDMAC"] + 63 * t["nCCDL"] + t["nMACPIPE"] + 1 + t["nRP"]
-    assert n * t["nRFC"] <= end - base <= n * (t["nRFC"] + t["nRP"] + t["nRCDMAC"] + period)
+    period = t["nRCDMAC"] + 63 * t["nCCDL"] + t["nRTP"] + 2 * (1 + t["nMODCH"])
+    # a refresh costs at least tRFC, at most a whole period plus re-activation and two mode switches
+    assert n * t["nRFC"] <= end - base <= n * (t["nRFC"] + t["nRP"] + t["nRCDMAC"] + period + 2 * t["nMODCH"])
 
 
 def test_all_bank_mac_stream_on_one_aim_chip_reaches_1_tflops_less_overheads():
@@ -75,7 +79,9 @@ def test_asic_clock_rescales_asic_time_and_data_rate_rescales_dram_times():
 
     w = asic_work("layernorm", 1600, fast.asic)
     assert System(slow).asic_cycles(w) == pytest.approx(10 * System(fast).asic_cycles(w), abs=10)
-    half = load_hwconfig("hwconfigs/pimgpt.yaml", ["dram.data_rate_gbps=8"])
+    in_ns = ["dram.timing.t_cwl_ns=3.0"]
+    half = load_hwconfig("hwconfigs/pimgpt.yaml", ["dram.data_rate_gbps=8", *in_ns])
+    full = load_hwconfig("hwconfigs/pimgpt.yaml", in_ns)
     assert half.dram.tck_ns == 2 * fast.dram.tck_ns
-    assert half.dram.timing["nCWL"] < fast.dram.timing["nCWL"]  # given in ns: fewer, longer cycles
+    assert half.dram.timing["nCWL"] < full.dram.timing["nCWL"]  # given in ns: fewer, longer cycles
     assert half.dram.timing["nCL"] == fast.dram.timing["nCL"]  # given in cycles: kept

@@ -7,6 +7,7 @@ import pytest
 from pimsim.asic.vector import asic_work
 from pimsim.config import load_hwconfig
 from pimsim.errors import PimsimError
+from pimsim.pim.commands import build_pim_spec
 from pimsim.mapping.macro import GbWrite, MacRead, MacRows
 from pimsim.sim.system import AsicStep, PimStep, System
 
@@ -52,11 +53,12 @@ def test_unknown_engine_is_a_clean_error():
         System(load_hwconfig("hwconfigs/pimgpt.yaml", ["sim.engine=turbo"]))
 
 
-def test_a_pim_config_needs_the_mac_activation_delay(tmp_path):
-    text = open("hwconfigs/pimgpt.yaml").read().replace("nRCDMAC: 56", "nCL: 50")
-    (tmp_path / "hw.yaml").write_text(text)
-    with pytest.raises(PimsimError, match="dram.timing.nRCDMAC"):
-        System(load_hwconfig(tmp_path / "hw.yaml"))
+@pytest.mark.parametrize("name", ["nRCDMAC", "nRCDAF", "nRCDEWMUL", "nRCDCPRD", "nRCDCPWR"])
+def test_a_pim_config_needs_every_in_bank_activation_delay(name):
+    hw = load_hwconfig("hwconfigs/pimgpt.yaml")
+    dram = hw.dram.model_copy(update={"timing": {k: v for k, v in hw.dram.timing.items() if k != name}})
+    with pytest.raises(PimsimError, match=f"dram.timing.{name}"):
+        build_pim_spec(dram, hw.pim, hw.source)
 
 
 @pytest.mark.parametrize("engine", ["fast", "reference"])

@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from pimsim.config.validate import Strict
+
+
+class RegisterPathConfig(Strict):
+    """How the host reaches the PIM registers (global buffer, accumulators): the register path.
+
+    In GDDR6-AiM the register commands (WRGB, RDMAC, WRMAC, RDAF) reuse the column-command
+    encoding and are told apart from array commands by a device mode, so switching between
+    them costs a mode-switch command (TMOD) and a fixed delay each way. Registers sit at the
+    I/O, so their read and write latencies are short, not CL/CWL. Whether the issuer waits for
+    each result read, and whether it closes a row at the end of a burst or only when another
+    row is needed, are properties of the controller, not of the DRAM.
+    """
+
+    mode_switch_cycles: int = Field(ge=0)  # TMOD -> next command; 0: no separate register mode (no TMOD)
+    read_latency_cycles: int = Field(ge=0)  # register read (RDMAC, RDAF) to data, like CL (nCLREG)
+    write_latency_cycles: int = Field(ge=0)  # accumulator write (WRMAC) data delay, like CWL (nCWLREG)
+    gb_write_latency_cycles: int = Field(ge=0)  # global-buffer write (WRGB) data delay, like CWL (nCWLGB)
+    read_to_write_cycles: int = Field(ge=0)  # bus turnaround slack: register read -> write waits RL + nBL + this - WL
+    block_on_result_read: bool  # the issuer waits for every result read to complete before the next command
+    block_cycles: int = Field(ge=0)  # with blocking: cycles from the read's data to the next command
+    precharge: Literal["eager", "lazy"]  # close a row when its burst ends | only when a command needs it closed
 
 
 class PimConfig(Strict):
@@ -16,6 +39,7 @@ class PimConfig(Strict):
     accumulators_per_bank: int = Field(gt=0)  # results a bank can hold before they must be read out
     global_buffer_bytes: int = Field(gt=0)  # per channel: the input-vector chunk broadcast to every bank
     act16_in_faw: bool  # whether an all-bank activate is held to tFAW (AiM drops it: a power-delivery choice)
+    register_path: RegisterPathConfig
 
 
 class AsicConfig(Strict):

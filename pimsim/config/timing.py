@@ -66,7 +66,13 @@ extend_params([
 ])
 
 # PIM timing (GDDR6-AiM): only configs that simulate PIM commands need it.
-extend_params([("nRCDMAC", "t_rcd_mac_ns", 1, "ACT to MAC (all-bank MAC activation delay)")])
+extend_params([
+    ("nRCDMAC", "t_rcd_mac_ns", 1, "ACT to MAC (all-bank MAC activation delay)"),
+    ("nRCDAF", "t_rcd_af_ns", 1, "ACT to AF16 (activation function in every bank)"),
+    ("nRCDEWMUL", "t_rcd_ewmul_ns", 1, "ACT to EWMUL16 (element-wise multiply)"),
+    ("nRCDCPRD", "t_rcd_cp_rd_ns", 1, "ACT to RDCP (bank to global buffer copy)"),
+    ("nRCDCPWR", "t_rcd_cp_wr_ns", 1, "ACT to WRCP (global buffer to bank copy)"),
+])
 
 # Shorthands that set two parameters at once (standards with a single tRCD).
 ALIASES: dict[str, tuple[str, ...]] = {"nRCD": ("nRCDRD", "nRCDWR"), "t_rcd_ns": ("nRCDRD", "nRCDWR")}
@@ -144,7 +150,7 @@ def resolve_timing(raw: dict[str, Any], tck_ns: float, where: str, key: str = "d
 
 
 # Parameters a config may leave out: only the PIM command set needs them (it checks for them).
-_OPTIONAL: set[str] = {"nRCDMAC"}
+_OPTIONAL: set[str] = {"nRCDMAC", "nRCDAF", "nRCDEWMUL", "nRCDCPRD", "nRCDCPWR"}
 
 
 

@@ -2,7 +2,9 @@
 
 Levels of the node tree, outermost first: channel, rank, bank group, bank.
 A command addressed at a level covers every bank below that node (PREA and
-REFab address a rank; an all-bank PIM command would too).
+REFab address a rank; an all-bank PIM command would too). A device whose
+command set holds a mode-switch command also has a mode (array or register)
+that each command needs, like the open row a column command needs.
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ class Command:
     level: int  # index into LEVELS: the node it addresses
     needs: str  # bank state required of every covered bank: "open" (and the row), "closed", "any"
     effect: str  # what it does to covered banks: "open", "close", "none"
-    data: str = ""  # "read" / "write" if it moves a burst on the data bus
+    data: str = ""  # what its completion waits for: "read", "write" (a data burst), "mac", or register kinds
     refresh: bool = False
+    # Which device mode it needs where register and array commands share encodings (GDDR6-AiM):
+    # "array", "register", or "switch" (the mode-switch command itself, which flips the mode).
+    mode: str = "array"
 
 
 BASE_COMMANDS: tuple[Command, ...] = (

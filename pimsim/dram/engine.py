@@ -17,6 +17,9 @@ from pimsim.dram.commands import BANK, LEVELS
 from pimsim.dram.spec import Addr, DramSpec
 
 
+MODE_OF = {"array": 0, "register": 1}
+
+
 class ProtocolError(RuntimeError):
     """An illegal command was issued (a bug in whoever drives the engine)."""
 
@@ -32,6 +35,10 @@ class Engine:
         self.next_ok = [[[0] * self.n_cmds for _ in range(n)] for n in self.sizes]
         self.offset = 0  # added to every stored cycle (see shift)
         self.open_row = [-1] * self.sizes[BANK]
+        # device mode (0 array, 1 register), tracked only where the command set has a mode switch
+        self.has_modes = any(c.mode == "switch" for c in spec.commands)
+        self._mode_of = [MODE_OF.get(c.mode, -1) for c in spec.commands]
+        self.mode = 0
         self.counts = [0] * self.n_cmds
         self.log: list[tuple[int, str, int, int, int, int, int, int]] | None = [] if keep_log else None
         self.last_cycle = -1
@@ -111,7 +118,17 @@ class Engine:
         """Why the bank state forbids ``cmd`` now, or None."""
         return self._state_error(self.commands[cmd], self.path(addr), row)
 
+    def needs_switch(self, cmd: int) -> bool:
+        """Whether ``cmd`` needs the other device mode (a mode switch must go first)."""
+        return self.has_modes and self._mode_of[cmd] not in (-1, self.mode)
+
+    def _mode_error(self, c) -> str | None:
+        if self.has_modes and MODE_OF.get(c.mode, self.mode) != self.mode:
+            return f"{c.name} in {'register' if self.mode else 'array'} mode (needs a mode switch first)"
+        return None
+
     def _state_error(self, c, p: tuple[int, int, int, int], row: int) -> str | None:
+        """Why the banks' state forbids ``c`` (the device mode aside), or None."""
         if c.needs == "any":
             return None
         open_row = self.open_row
@@ -146,7 +163,7 @@ class Engine:
         ready = self._earliest(cmd, lvl, p) + self.offset
         if cycle < ready:
             raise ProtocolError(f"{c.name} at cycle {cycle} violates timing (earliest {ready}) at {addr}")
-        why = self._state_error(c, p, row)
+        why = self._mode_error(c) or self._state_error(c, p, row)
         if why:
             raise ProtocolError(f"{why} at cycle {cycle}, {addr}")
         first = cycle
@@ -186,6 +203,8 @@ class Engine:
                     t = t0 + lat
                     if row_ok[f] < t:
                         row_ok[f] = t
+        if c.mode == "switch":
+            self.mode ^= count & 1
         if c.effect != "none":
             new = row if c.effect == "open" else -1
             if lvl == BANK:
@@ -228,24 +247,24 @@ class Engine:
         rel = tuple(v - base if v > base else 0 for level in self.next_ok for node in level for v in node)
         win = tuple((key, len(h), tuple(t + lat - base if t + lat > base else 0 for t in h))
                     for key, (h, lat) in sorted(self._window.items()))
-        return rel, win, tuple(self.open_row)
+        return rel, win, tuple(self.open_row), self.mode
 
     def quiescent(self, now: int) -> bool:
         """True when no issued command constrains anything after ``now`` and every bank is closed:
         then the state is the same as a fresh engine's, shifted to ``now``."""
-        return self.horizon + self.offset <= now and max(self.open_row) < 0
+        return self.horizon + self.offset <= now and max(self.open_row) < 0 and self.mode == 0
 
     def snapshot(self) -> tuple:
         """A copy of the whole state, to load later (shifted) with ``load``."""
         self._own()
-        snap = (self.next_ok, self._window, self.open_row, self.offset, self.last_cycle, self.horizon)
+        snap = (self.next_ok, self._window, self.open_row, self.offset, self.last_cycle, self.horizon, self.mode)
         self._borrowed = True  # the snapshot keeps these objects; the engine copies before its next write
         return snap
 
     def load(self, snap: tuple, delta: int) -> None:
         """Take ``snap``'s state, moved ``delta`` cycles later (counts are the caller's business).
         Copy-on-write: the snapshot's tables are shared until the next issue."""
-        self.next_ok, self._window, self.open_row, offset, last, self.horizon = snap
+        self.next_ok, self._window, self.open_row, offset, last, self.horizon, self.mode = snap
         self.offset, self.last_cycle = offset + delta, last + delta
         self._borrowed = True
 

@@ -79,6 +79,21 @@ class AllBankRefresh(RefreshPolicy):
         return self.ids["REFab"], self.rank_addr
 
 
+@register("none")
+class NoRefresh(RefreshPolicy):
+    """No refresh at all: a refresh never falls due. For comparison with simulators that do not
+    refresh (the open AiM simulator as shipped never refreshes a GDDR6 channel), and for
+    studies that leave refresh out; real DRAM loses data without it."""
+
+    NEVER = 1 << 62
+
+    def refresh_interval(self) -> int:
+        return self.NEVER
+
+    def next_command(self, engine: Engine) -> tuple[int, Addr]:
+        raise AssertionError("no refresh is ever due")
+
+
 @register("per_bank")
 class PerBankRefresh(RefreshPolicy):
     """REFpb to one bank every nREFI / banks, round-robin; PRE that bank first if open."""

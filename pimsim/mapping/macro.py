@@ -13,6 +13,7 @@ commands ignore them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import ceil
 from typing import Union
 
 VMM, TRANSFER, REFRESH = "vmm", "transfer", "refresh"
@@ -61,23 +62,69 @@ class MacRead:
 
 @dataclass(frozen=True)
 class MacRows:
-    """All-bank row bursts: for each of ``rows`` rows from ``row``: ACT16, ``cols`` MAC16,
-    ``reads`` RDMAC, PREA. Every bank multiplies ``cols`` columns of its row by the global buffer."""
+    """All-bank row bursts over ``rows`` rows from ``row``: each row ACT16 and ``cols`` MAC16, every
+    bank multiplying ``cols`` columns of its row by the global buffer. Rows come in *units* of
+    ``group`` rows whose results stay in the accumulators until the unit's last row, after which
+    ``reads`` RDMAC per row of the unit read them all out (so a register-mode switch pair is paid
+    once per unit, not once per row).
+
+    ``precharge``: "eager" closes each row (PREA) as soon as its MACs allow, before the unit's
+    read-out; "lazy" closes it only when the next activate needs the banks, so the read-out goes
+    first and the last row stays open (the next activate, or the program's end, closes it).
+    """
 
     row: int
     rows: int
     cols: int
-    reads: int = 0
+    reads: int = 0  # result bursts per row
+    group: int = 1  # rows per read-out unit
+    precharge: str = "eager"
 
-    def burst(self, r: int) -> list[Run]:
-        out = [Run("ACT16", 1, row=r), Run("MAC16", self.cols, row=r, reopen="ACT16")]
-        if self.reads:
-            out.append(Run("RDMAC", self.reads, category=TRANSFER))
-        out.append(Run("PREA", 1))
-        return out
+    def units(self) -> int:
+        return ceil(self.rows / self.group)
+
+    def unit_rows(self, u: int) -> range:
+        start = self.row + u * self.group
+        return range(start, min(self.row + self.rows, start + self.group))
+
+    def unit_shape(self, u: int) -> tuple:
+        """What a unit's timing depends on (its rows aside)."""
+        return (self.cols, self.reads, len(self.unit_rows(u)), self.precharge == "lazy" and u == self.units() - 1)
+
+    def unit(self, u: int) -> list[Run]:
+        rows = self.unit_rows(u)
+        out: list[Run] = []
+        for r in rows:
+            out += [Run("ACT16", 1, row=r), Run("MAC16", self.cols, row=r, reopen="ACT16")]
+            if r != rows[-1]:
+                out.append(Run("PREA", 1))
+        read = [Run("RDMAC", self.reads * len(rows), category=TRANSFER)] if self.reads else []
+        if self.precharge == "eager":
+            return out + [Run("PREA", 1)] + read
+        return out + read + ([Run("PREA", 1)] if u < self.units() - 1 else [])
 
     def runs(self) -> list[Run]:
-        return [run for r in range(self.row, self.row + self.rows) for run in self.burst(r)]
+        return [run for u in range(self.units()) for run in self.unit(u)]
+
+
+@dataclass(frozen=True)
+class Precharge:
+    """Close every bank of the channel (what a lazily precharged program leaves open)."""
+
+    def runs(self) -> list[Run]:
+        return [Run("PREA", 1)]
+
+
+@dataclass(frozen=True)
+class Commands:
+    """Runs given as they are (a front end's own translation, e.g. an AiM instruction).
+    Runs that need an open row name the activate that opens it: the channel then activates (first
+    precharging banks open at another row) only when the banks are not already open there."""
+
+    runs_: tuple[Run, ...]
+
+    def runs(self) -> list[Run]:
+        return list(self.runs_)
 
 
 @dataclass(frozen=True)
@@ -146,7 +193,7 @@ class RowRead:
         return _row_access("RD", self.bank, self.row, self.col, self.cols)
 
 
-Macro = Union[GbWrite, MacInit, MacRead, MacRows, BankMac, RowWrite, AllBankWrite, RowRead]
+Macro = Union[GbWrite, MacInit, MacRead, MacRows, Precharge, Commands, BankMac, RowWrite, AllBankWrite, RowRead]
 Program = tuple  # a channel program: a tuple of macros, run in order
 
 

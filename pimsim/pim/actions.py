@@ -12,6 +12,13 @@ COMMAND_ACTIONS: dict[str, tuple[str, str]] = {
     "MAC": ("mac", "bank"), "MAC16": ("mac", "rank"),
     "WRGB": ("gb_write", "one"), "RDMAC": ("mac_read", "one"), "WRMAC": ("mac_write", "one"),
     "REFab": ("ref", "one"), "REFpb": ("ref_pb", "one"),
+    # AiM's other in-bank commands, charged as the nearest measured action (assumptions, see
+    # docs/references.md): AF16 and EWMUL16 as one MAC per bank, a bank <-> global-buffer copy as a
+    # bank-local column access (a single-bank MAC's energy), WRA16 as one write burst (its data is
+    # broadcast to the banks) plus the precharge its ACT16 already pays, RDAF16 as an accumulator read.
+    "AF16": ("mac", "rank"), "EWMUL16": ("mac", "rank"), "RDCP": ("mac", "bank"), "WRCP": ("mac", "bank"),
+    "WRA16": ("wr", "one"), "RDAF16": ("mac_read", "one"),
+    "TMOD": ("", "one"),  # a mode-register write: no array or I/O data; its energy is in the background power
 }
 
 
@@ -21,5 +28,7 @@ def action_counts(command_counts: dict[str, int], dram: DramConfig) -> dict[str,
     out: dict[str, int] = {}
     for name, n in command_counts.items():
         action, scope = COMMAND_ACTIONS[name]
+        if not action:
+            continue
         out[action] = out.get(action, 0) + n * banks[scope]
     return out

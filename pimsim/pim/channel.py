@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import copy
 
+from pimsim.dram.commands import RANK
 from pimsim.dram.engine import Engine
 from pimsim.dram.refresh import make_refresh
 from pimsim.dram.spec import DramSpec
@@ -68,7 +69,13 @@ class Channel:
         self.refresh = make_refresh(spec)[0]
         self.ids = spec.cmd_id
         p = spec.params
-        self.completion = {"read": p["nCL"] + p["nBL"], "write": p["nCWL"] + p["nBL"], "mac": p.get("nMACPIPE", 0)}
+        bl = p["nBL"]
+        # cycles from a command's issue until it is complete (its data moved, its result readable)
+        self.completion = {"read": p["nCL"] + bl, "write": p["nCWL"] + bl, "mac": p.get("nMACPIPE", 0),
+                           "reg_read": p.get("nCLREG", p["nCL"]) + bl, "reg_write": p.get("nCWLREG", p["nCWL"]) + bl,
+                           "gb_write": p.get("nCWLGB", p["nCWL"]) + bl,
+                           "write_precharge": p["nCWL"] + bl + p["nRP"]}
+        self.switch = self.ids.get("TMOD", -1)  # the mode-switch command, where the device has modes
         self.mark = 0  # time attributed so far
         self.floor = 0  # the running step's start
         self.done = 0  # latest completion of any issued command
@@ -121,8 +128,13 @@ class Channel:
         eng = self.engine
         info = self.spec.commands[cmd]
         while count > 0:
-            if reopen >= 0 and eng.state_error(cmd, addr, row):  # a refresh closed the row
-                self._reopen(cmd, addr, row, reopen)
+            if info.needs == "closed" and eng.open_banks(info.level, addr):  # left open (lazy precharge)
+                self._close(cmd, addr, category)
+            if reopen >= 0 and eng.state_error(cmd, addr, row):  # a refresh (or another row) closed it
+                self._reopen(cmd, addr, row, reopen, category)
+            if eng.needs_switch(cmd):
+                self._switch(cmd, addr, category)
+                continue
             t = max(self.floor, eng.earliest(cmd, addr))
             if self.refresh.next_due <= t:
                 self._refresh()
@@ -132,15 +144,41 @@ class Channel:
             self._account(t + (n - 1) * step, info.data, category)
             count -= n
 
-    def _reopen(self, cmd: int, addr, row: int, reopen: int) -> None:
-        """Re-open what a refresh closed: the macro's own activate if every covered bank is closed
-        (all-bank refresh), else a single-bank ACT to each closed one (per-bank refresh)."""
-        closed = self.engine.closed_banks(cmd, addr)
-        if len(closed) == len(self.engine.covered_banks(cmd, addr)):
-            self._issue(reopen, addr, row, -1, 1, -1, REFRESH)
+    def _switch(self, cmd: int, addr, category: str) -> None:
+        """The mode switch a command needs, issued once that command is ready by its own rules
+        (as the AiM controller does), unless a refresh falls due first."""
+        eng = self.engine
+        t = max(self.floor, eng.earliest(self.switch, addr), eng.earliest(cmd, addr))
+        if self.refresh.next_due <= t:
+            self._refresh()
+            return
+        eng.issue(self.switch, addr, t)
+        self._account(t, "", category)
+
+    def _close(self, cmd: int, addr, category: str) -> None:
+        """Precharge the banks ``cmd`` covers that are open: PREA for a rank-wide command, else PRE."""
+        eng = self.engine
+        if self.spec.commands[cmd].level <= RANK:
+            self._issue(self.ids["PREA"], addr, -1, -1, 1, -1, category)
+        else:
+            for b in eng.open_banks(self.spec.commands[cmd].level, addr):
+                self._issue(self.ids["PRE"], self.spec.addr_of_bank(b), -1, -1, 1, -1, category)
+
+    def _reopen(self, cmd: int, addr, row: int, reopen: int, category: str) -> None:
+        """Open the row a run needs. Banks open at another row are precharged first. Then the run's
+        own activate if every covered bank is closed (after an all-bank refresh, or on first use),
+        else a single-bank ACT to each closed one (after a per-bank refresh). In the mapper's programs
+        only a refresh makes this happen, so its time counts as refresh."""
+        eng = self.engine
+        cat = REFRESH
+        if any(eng.open_row[b] != row for b in eng.covered_banks(cmd, addr) if eng.open_row[b] >= 0):
+            self._close(cmd, addr, cat)
+        closed = eng.closed_banks(cmd, addr)
+        if len(closed) == len(eng.covered_banks(cmd, addr)):
+            self._issue(reopen, addr, row, -1, 1, -1, cat)
         else:
             for b in closed:
-                self._issue(self.ids["ACT"], self.spec.addr_of_bank(b), row, -1, 1, -1, REFRESH)
+                self._issue(self.ids["ACT"], self.spec.addr_of_bank(b), row, -1, 1, -1, cat)
 
     def _refresh(self) -> None:
         eng, pol = self.engine, self.refresh
@@ -148,6 +186,8 @@ class Channel:
         while True:
             cmd, addr = pol.next_command(eng)
             t = max(due, eng.earliest(cmd, addr))
+            if eng.needs_switch(cmd):  # refresh is an array command: switch once it could go
+                cmd, t = self.switch, max(t, eng.earliest(self.switch, addr))
             eng.issue(cmd, addr, t)
             pol.on_issue(cmd)
             self._account(t, "", REFRESH)
@@ -284,8 +324,8 @@ class FastChannel(Channel):
         self._after = (end_state, self.mark)
 
     def run_macro(self, macro) -> None:
-        # Below ~8 rows, detecting the period (canonical snapshots) costs more than it saves.
-        if isinstance(macro, MacRows) and macro.rows >= 8:
+        # Below ~8 units, detecting the period (canonical snapshots) costs more than it saves.
+        if isinstance(macro, MacRows) and macro.units() >= 8:
             self._mac_rows(macro)
         else:
             super().run_macro(macro)
@@ -319,44 +359,49 @@ class FastChannel(Channel):
         return self.mark - mark0, counts, times
 
     def _mac_rows(self, m: MacRows) -> None:
-        """Row bursts in closed form: simulate until the burst repeats, then jump to the next refresh;
-        a refresh that interrupts the stream is simulated once per (state, phase) and reused."""
+        """Row units in closed form: simulate until a unit repeats, then jump to the next refresh;
+        a refresh that interrupts the stream is simulated once per (state, phase) and reused.
+        Units of the macro's regular shape go this way; a shorter or open-ended last unit runs as is."""
         if not self.reuse:
             for cache in (self._ids, self._periodic, self._memo):
                 cache.clear()
-        shape = (m.cols, m.reads)
-        r, end = m.row, m.row + m.rows
+        shape = m.unit_shape(0)
+        u, units = 0, m.units()
+        end = units if m.unit_shape(units - 1) == shape else units - 1
         state = self._state()
         pol = self.refresh
-        while r < end:
+        while u < end:
             known = self._periodic.get((state, shape))
             memo_key = None
             if known is not None:
                 period, counts, times = known
-                skip = min(end - r, (pol.next_due - self.mark - 1) // period)
-                if skip > 0:  # bursts that end before the refresh falls due: the same burst, shifted
+                skip = min(end - u, (pol.next_due - self.mark - 1) // period)
+                if skip > 0:  # units that end before the refresh falls due: the same unit, shifted
                     self._jump(period, counts, times, skip)
-                    r += skip
+                    u += skip
                     continue
-                if end - r >= 2:  # the refresh falls in the next burst: reuse or record the pair
+                if end - u >= 2:  # the refresh falls in the next unit: reuse or record the pair
                     memo_key = (state, shape, pol.next_due - self.mark, pol.position())
                     hit = self._memo.get(memo_key)
                     if hit is not None:
                         self._jump(*hit, 1)
                         pol.skip_one()
-                        r += 2
+                        u += 2
                         continue
             mark0, refs0, counts0, time0 = self.mark, pol.issued, list(self.engine.counts), dict(self.time)
-            for run in m.burst(r):
+            for run in m.unit(u):
                 self.run_run(run)
-            r += 1
+            u += 1
             if memo_key is not None:
-                for run in m.burst(r):
+                for run in m.unit(u):
                     self.run_run(run)
-                r += 1
+                u += 1
             after = self._state()
             if after == state and pol.issued == refs0 and memo_key is None:
                 self._periodic[(state, shape)] = self._measure(mark0, counts0, time0)
             elif after == state and pol.issued == refs0 + 1 and memo_key is not None:
                 self._memo[memo_key] = self._measure(mark0, counts0, time0)
             state = after
+        for u in range(end, units):
+            for run in m.unit(u):
+                self.run_run(run)

@@ -1,19 +1,32 @@
 """The PIM command set (GDDR6-AiM style) as rows of the DRAM rule table.
 
-Commands (all move 32 B per bank or per burst):
-  ACT4   activate one row in the 4 banks of a bank group
-  ACT16  activate one row in every bank of the channel
-  MAC    one bank multiplies a column of its open row by the global buffer, accumulating
-  MAC16  the same in every bank at once (one column each)
-  WRGB   write one burst of the input vector into the channel's global buffer (over the I/O)
-  RDMAC  read one burst of accumulator results back to the ASIC (over the I/O)
-  WRMAC  write one burst into the accumulators (initial value / bias)
+Array commands (all move 32 B per bank or per burst):
+  ACT4    activate one row in the 4 banks of a bank group
+  ACT16   activate one row in every bank of the channel
+  MAC     one bank multiplies a column of its open row by the global buffer, accumulating
+  MAC16   the same in every bank at once (one column each)
+  AF16    every bank applies the activation function to its accumulators
+  EWMUL16 element-wise multiply of columns of neighbouring banks' open rows, written back
+  RDCP    copy one column of a bank's open row into the global buffer
+  WRCP    copy the global buffer into one column of a bank's open row
+  WRA16   write one burst into the same column of every bank, then precharge them all
+Register commands (over the channel's I/O, to registers beside it):
+  WRGB    write one burst of the input vector into the channel's global buffer
+  RDMAC   read one burst of accumulator results (one per bank) back to the host
+  RDAF16  read one burst of activation-function results back to the host
+  WRMAC   write one burst into the accumulators (initial value / bias)
+  TMOD    switch the device between array and register mode (only with a mode switch)
 Plain ACT/PRE/PREA/RD/WR serve KV-cache updates.
 
-Timing relations follow the AiM model in shared/reference/pim-gpt.md s2:
-tRCD (nRCDMAC) before a MAC, tRTP before a precharge, one data-bus burst
-per WRGB/RDMAC/WRMAC with the usual turnarounds, tRRD_L to and from an
-ACT4/ACT16, and tFAW for all-bank activates only if ``pim.act16_in_faw``.
+Timing relations follow the AiM model (docs/references.md, "GDDR6-AiM"):
+tRCD-like delays from an activate to each in-bank command (nRCDMAC, nRCDAF,
+nRCDEWMUL, nRCDCPRD, nRCDCPWR), tRTP (tWR for in-bank writes) before a
+precharge, tCCD between column commands, tRRD_L to and from an ACT4/ACT16,
+tFAW for all-bank activates only if ``pim.act16_in_faw``, and the register
+path of ``pim.register_path``: register latencies nCLREG / nCWLREG / nCWLGB in
+place of CL / CWL, the mode switch (TMOD -> anything: nMODCH) and, when the
+issuer blocks on result reads, result read -> anything: its latency plus
+nBLOCK.
 """
 
 from __future__ import annotations
@@ -30,10 +43,17 @@ PIM_COMMANDS: tuple[Command, ...] = (
     Command("ACT16", RANK, needs="closed", effect="open"),
     Command("MAC", BANK, needs="open", effect="none", data="mac"),
     Command("MAC16", RANK, needs="open", effect="none", data="mac"),
-    Command("WRGB", CHANNEL, needs="any", effect="none", data="write"),
-    Command("RDMAC", CHANNEL, needs="any", effect="none", data="read"),
-    Command("WRMAC", CHANNEL, needs="any", effect="none", data="write"),
+    Command("AF16", RANK, needs="open", effect="none", data="mac"),
+    Command("EWMUL16", RANK, needs="open", effect="none", data="mac"),
+    Command("RDCP", BANK, needs="open", effect="none", data="mac"),
+    Command("WRCP", BANK, needs="open", effect="none", data="mac"),
+    Command("WRA16", RANK, needs="open", effect="close", data="write_precharge"),
+    Command("WRGB", CHANNEL, needs="any", effect="none", data="gb_write", mode="register"),
+    Command("RDMAC", CHANNEL, needs="any", effect="none", data="reg_read", mode="register"),
+    Command("RDAF16", CHANNEL, needs="any", effect="none", data="reg_read", mode="register"),
+    Command("WRMAC", CHANNEL, needs="any", effect="none", data="reg_write", mode="register"),
 )
+MODE_SWITCH = Command("TMOD", CHANNEL, needs="any", effect="none", mode="switch")
 
 ACTS = ("ACT", "ACT4", "ACT16")
 GROUP_ACTS = ("ACT4", "ACT16")
@@ -42,8 +62,10 @@ RD_ = ("RD", "RDA")
 WR_ = ("WR", "WRA")
 PRE_ = ("PRE", "PREA")
 REF_ = ("REFab", "REFpb")
-BUS_IN = ("WRGB", "WRMAC")  # ASIC -> PIM bursts
-BUS_OUT = ("RDMAC",)  # PIM -> ASIC bursts
+REG_READS = ("RDMAC", "RDAF16")  # PIM -> host bursts
+BUS_IN = ("WRGB", "WRMAC")  # host -> PIM register bursts
+BANK_READS = MACS + ("RDCP",)  # column reads that stay inside the die
+ALL_BANK_COLS = ("MAC16", "EWMUL16")  # all-bank column commands on the shared internal bus
 
 PIM_RULES: tuple[Rule, ...] = (
     # multi-bank activates obey every per-bank activate rule
@@ -59,22 +81,49 @@ PIM_RULES: tuple[Rule, ...] = (
     Rule(BANK, ("REFpb",), GROUP_ACTS, "nRFCpb", source="tRFCpb"),
     Rule(RANK, GROUP_ACTS, ACTS, "nRRDL", source="AiM: ACT4/ACT16 keep tRRD_L to other activates"),
     Rule(RANK, ("ACT",), GROUP_ACTS, "nRRDL", source="AiM: ACT4/ACT16 keep tRRD_L to other activates"),
-    # MAC: a column access into the MAC unit instead of the I/O
+    # in-bank column commands: tRCD-like delays of their own after an activate
     Rule(BANK, ACTS, MACS, "nRCDMAC", source="AiM: MAC after activate (calibrated tRCD for MAC)"),
-    Rule(BANK_GROUP, MACS + RD_, MACS + RD_, "nCCDL", source="tCCD_L: one column per MAC interval"),
-    Rule(RANK, MACS + RD_, MACS + RD_, "nCCDS", source="tCCD_S"),
+    Rule(BANK, ACTS, ("AF16",), "nRCDAF", source="AiM: activation function after activate"),
+    Rule(BANK, ACTS, ("EWMUL16",), "nRCDEWMUL", source="AiM: element-wise multiply after activate"),
+    Rule(BANK, ACTS, ("RDCP",), "nRCDCPRD", source="AiM: bank -> global buffer copy after activate"),
+    Rule(BANK, ACTS, ("WRCP",), "nRCDCPWR", source="AiM: global buffer -> bank copy after activate"),
+    Rule(BANK, ACTS, ("WRA16",), "nRCDWR", source="tRCD (write)"),
+    # the die's internal column bus: one column per tCCD
+    Rule(BANK_GROUP, BANK_READS + RD_, BANK_READS + RD_, "nCCDL", source="tCCD_L: one column per interval"),
+    Rule(RANK, BANK_READS + RD_, BANK_READS + RD_, "nCCDS", source="tCCD_S"),
+    Rule(RANK, ALL_BANK_COLS + REG_READS, BANK_READS + RD_ + ALL_BANK_COLS + REG_READS, "nCCDL",
+         source="AiM: an all-bank column command takes every group's bus for tCCD_L"),
+    Rule(RANK, BANK_READS + RD_ + REG_READS, ALL_BANK_COLS + REG_READS, "nCCDL",
+         source="AiM: an all-bank column command takes every group's bus for tCCD_L"),
+    Rule(BANK_GROUP, ("WRCP",) + WR_, ("WRCP",) + WR_, "nCCDL", source="tCCD_L (writes)"),
+    Rule(RANK, ("WRCP", "WRA16", "EWMUL16") + WR_ + BUS_IN, ("WRCP", "WRA16", "EWMUL16") + WR_ + BUS_IN,
+         "nCCDS", source="tCCD_S (writes)"),
+    Rule(RANK, ("WRA16", "EWMUL16", "WRMAC"), ("WRCP", "WRA16", "EWMUL16", "WRMAC") + WR_, "nCCDL",
+         source="AiM: all-bank writes take every group's bus for tCCD_L"),
+    Rule(RANK, ("WRCP", "WRA16", "EWMUL16", "WRMAC") + WR_, ("WRA16", "EWMUL16", "WRMAC"), "nCCDL",
+         source="AiM: all-bank writes take every group's bus for tCCD_L"),
     Rule(BANK_GROUP, WR_, MACS, "nCWL + nBL + nWTRL", source="tWTR_L"),
     Rule(RANK, WR_, MACS, "nCWL + nBL + nWTRS", source="tWTR_S"),
-    Rule(BANK, MACS, PRE_, "nRTP", source="AiM: tRTP before precharge"),
-    # global buffer and accumulators over the channel's data bus
-    Rule(CHANNEL, BUS_OUT + RD_, BUS_OUT + RD_, "nBL", source="data bus occupancy"),
-    Rule(CHANNEL, BUS_IN + WR_, BUS_IN + WR_, "nBL", source="data bus occupancy"),
-    Rule(CHANNEL, BUS_OUT + RD_, BUS_IN + WR_, "nCL + nBL + 2 - nCWL", source="read-to-write turnaround"),
-    Rule(CHANNEL, BUS_IN + WR_, BUS_OUT, "nCWL + nBL + 2 - nCL", source="write-to-read bus turnaround"),
-    Rule(CHANNEL, BUS_IN, RD_, "nCWL + nBL + 2 - nCL", source="write-to-read bus turnaround"),
-    Rule(CHANNEL, ("WRGB",), MACS, "nCWL + nBL", source="the broadcast input must be in the buffer"),
-    Rule(CHANNEL, ("WRMAC",), MACS, "nCWL + nBL", source="accumulators initialised before accumulating"),
-    Rule(CHANNEL, MACS, BUS_OUT, "nMACPIPE", source="pim.mac_pipeline_cycles: the last MAC leaves the pipeline"),
+    # precharge after an in-bank command
+    Rule(BANK, BANK_READS + ("AF16",), PRE_, "nRTP", source="AiM: tRTP before precharge"),
+    Rule(BANK, ("EWMUL16",), PRE_, "max(nRTP, nCWL + nWR)", source="AiM: EWMUL writes its result back"),
+    Rule(BANK, ("WRCP",), PRE_, "nCWL + nBL + nWR", source="tWR after the copy's write"),
+    Rule(BANK, ("WRA16",), ACTS + REF_, "nCWL + nBL + nWR + nRP", source="auto-precharge after tWR, then tRP"),
+    # the register path: bursts over the channel's data bus, to and from registers beside the I/O
+    Rule(CHANNEL, REG_READS + RD_, REG_READS + RD_, "nBL", source="data bus occupancy"),
+    Rule(CHANNEL, BUS_IN + WR_ + ("WRA16",), BUS_IN + WR_ + ("WRA16",), "nBL", source="data bus occupancy"),
+    Rule(CHANNEL, RD_, ("WRGB",), "nCL + nBL + nRTW - nCWLGB", source="read-to-write turnaround"),
+    Rule(CHANNEL, RD_, ("WRMAC",), "nCL + nBL + nRTW - nCWLREG", source="read-to-write turnaround"),
+    Rule(CHANNEL, REG_READS, WR_ + ("WRA16",), "nCLREG + nBL + nRTW - nCWL", source="read-to-write turnaround"),
+    Rule(CHANNEL, REG_READS, ("WRGB",), "nCLREG + nBL + nRTW - nCWLGB", source="read-to-write turnaround"),
+    Rule(CHANNEL, REG_READS, ("WRMAC",), "nCLREG + nBL + nRTW - nCWLREG", source="read-to-write turnaround"),
+    Rule(CHANNEL, ("WRGB",), RD_ + REG_READS, "nCWLGB + nBL + nWTRS", source="tWTR_S after the buffer write"),
+    Rule(CHANNEL, ("WRMAC",), RD_ + REG_READS, "nCWLREG + nBL + nWTRL", source="tWTR_L after the register write"),
+    Rule(CHANNEL, WR_ + ("WRA16",), REG_READS, "nCWL + nBL + nWTRL", source="tWTR_L"),
+    Rule(CHANNEL, ("WRGB",), MACS + ("RDCP", "WRCP"), "nCWLGB + nBL",
+         source="the broadcast input must be in the buffer"),
+    Rule(CHANNEL, ("WRMAC",), MACS, "nCWLREG + nBL", source="accumulators initialised before accumulating"),
+    Rule(CHANNEL, MACS, REG_READS, "nMACPIPE", source="pim.mac_pipeline_cycles: the last MAC leaves the pipeline"),
 )
 
 # pim.act16_in_faw: an all-bank (or 4-bank) activate fills a whole four-activate window.
@@ -83,11 +132,36 @@ FAW_RULES: tuple[Rule, ...] = (
     Rule(RANK, ("ACT",), GROUP_ACTS, "nFAW", window=4, source="tFAW applied to ACT4/ACT16 (pim.act16_in_faw)"),
 )
 
+# pim.register_path.mode_switch_cycles > 0: TMOD separates register and array commands.
+MODE_SWITCH_RULES: tuple[Rule, ...] = (
+    Rule(CHANNEL, ("TMOD",), ("*",), "nMODCH", source="AiM: mode switch to the next command (nMODCH)"),
+)
+
+# pim.register_path.block_on_result_read: nothing issues until a result read's data has arrived.
+BLOCKING_RULES: tuple[Rule, ...] = (
+    Rule(CHANNEL, REG_READS, ("*",), "nCLREG + nBL + nBLOCK",
+         source="the issuer waits for each result read (pim.register_path.block_on_result_read)"),
+)
+
+# timing parameters every PIM command set needs beyond the DRAM's
+PIM_TIMING = ("nRCDMAC", "nRCDAF", "nRCDEWMUL", "nRCDCPRD", "nRCDCPWR")
+
+
+def register_path_params(pim: PimConfig) -> dict[str, int]:
+    r = pim.register_path
+    return {"nMACPIPE": pim.mac_pipeline_cycles, "nMODCH": r.mode_switch_cycles, "nCLREG": r.read_latency_cycles,
+            "nCWLREG": r.write_latency_cycles, "nCWLGB": r.gb_write_latency_cycles, "nRTW": r.read_to_write_cycles,
+            "nBLOCK": r.block_cycles}
+
 
 def build_pim_spec(dram: DramConfig, pim: PimConfig, where: str = "") -> DramSpec:
     """The DRAM spec extended with the PIM command set and its rules."""
-    if "nRCDMAC" not in dram.timing:
-        raise PimsimError("the PIM command set needs nRCDMAC (or t_rcd_mac_ns)", where=where,
-                          key="dram.timing.nRCDMAC")
-    rules = PIM_RULES + (FAW_RULES if pim.act16_in_faw else ())
-    return build_spec(dram, PIM_COMMANDS, rules, {"nMACPIPE": pim.mac_pipeline_cycles})
+    for name in PIM_TIMING:
+        if name not in dram.timing:
+            raise PimsimError(f"the PIM command set needs {name}", where=where, key=f"dram.timing.{name}")
+    reg = pim.register_path
+    commands = PIM_COMMANDS + ((MODE_SWITCH,) if reg.mode_switch_cycles else ())
+    rules = (PIM_RULES + (FAW_RULES if pim.act16_in_faw else ())
+             + (MODE_SWITCH_RULES if reg.mode_switch_cycles else ())
+             + (BLOCKING_RULES if reg.block_on_result_read else ()))
+    return build_spec(dram, commands, rules, register_path_params(pim))
