@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from pimsim.config.pim import PimConfig, RegisterPathConfig
+from pimsim.dram.checker import check_log
 from pimsim.dram.engine import Engine, ProtocolError
 from pimsim.pim.commands import build_pim_spec
 from tests.conftest import DISTINCT_TIMING, Driver, distinct_hw
@@ -264,3 +265,48 @@ def test_act4_after_four_activates_waits_nfaw_only_when_configured():
             drv.issue("ACT", addr, 100 + 11 * k)  # 100, 111, 122, 133
     assert on.earliest("ACT4", (0, 0, 3, 0)) == 100 + 50  # the fifth activate in the window
     assert off.earliest("ACT4", (0, 0, 3, 0)) == 133 + 11  # only tRRD_L
+
+
+def test_a_precharge_waits_trp_after_the_banks_last_precharge(d):
+    d.issue("ACT16", RANK, 0)
+    d.issue("PRE", B0, 100)
+    assert d.earliest("PREA", RANK) == 100 + 19  # nRP: the precharge of bank 0 must end first
+    assert d.earliest("PRE", B1) == 101  # another bank: only the command bus
+
+
+def test_an_all_bank_activate_may_find_banks_open_at_its_row_but_not_at_another(d):
+    d.issue("ACT", B0, 0, row=7)
+    d.issue("ACT16", RANK, 100, row=7)  # bank 0 stays at row 7, the other 15 open it
+    assert set(d.e.open_row) == {7}
+    d.issue("PRE", B1, 200)
+    with pytest.raises(ProtocolError, match="while a bank is open"):
+        d.issue("ACT16", RANK, 300, row=8)
+
+
+# -- the protocol checker names a planted violation of every PIM rule -----------------------------------
+def _aim_like():
+    return pim_driver(mode_switch_cycles=33, block_on_result_read=True).e.spec
+
+
+R = (0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("log,expected", [
+    ([(0, "WRGB", *R, -1, 0)], "WRGB in array mode (needs a mode switch first)"),
+    ([(0, "TMOD", *R, -1, 0), (10, "ACT16", *R, 3, 0)], "ACT16 in register mode"),
+    ([(0, "TMOD", *R, -1, 0), (10, "WRGB", *R, -1, 0)], "TMOD -> * same-channel: nMODCH"),
+    ([(0, "TMOD", *R, -1, 0), (40, "RDMAC", *R, -1, 0), (42, "WRGB", *R, -1, 0)], "nCLREG + nBL + nBLOCK"),
+    ([(0, "TMOD", *R, -1, 0), (40, "WRGB", *R, -1, 0), (44, "RDMAC", *R, -1, 0)], "nCWLGB + nBL + nWTRS"),
+    ([(0, "ACT16", *R, 3, 0), (20, "AF16", *R, 3, 0)], "nRCDAF"),
+    ([(0, "ACT16", *R, 3, 0), (20, "EWMUL16", *R, 3, 0)], "nRCDEWMUL"),
+    ([(0, "ACT16", *R, 3, 0), (20, "RDCP", *R, 3, 0)], "nRCDCPRD"),
+    ([(0, "ACT16", *R, 3, 0), (20, "WRCP", *R, 3, 0)], "nRCDCPWR"),
+    ([(0, "ACT16", *R, 3, 0), (10, "WRA16", *R, 3, 0)], "nRCDWR"),
+    ([(0, "ACT16", *R, 3, 0), (40, "WRA16", *R, 3, 0), (60, "ACT16", *R, 3, 0)], "nCWL + nBL + nWR + nRP"),
+    ([(0, "ACT16", *R, 3, 0), (50, "PRE", *R, -1, 0), (55, "PREA", *R, -1, 0)], "PRE/PREA -> PRE/PREA same-bank: nRP"),
+    ([(0, "ACT16", *R, 3, 0), (40, "EWMUL16", *R, 3, 0), (45, "PREA", *R, -1, 0)], "max(nRTP, nCWL + nWR)"),
+    ([(0, "ACT", *R, 3, 0), (100, "ACT16", *R, 4, 0)], "bank (0, 0, 0, 0) is open (row 3)"),
+])
+def test_the_checker_names_a_planted_violation_of_each_pim_rule(log, expected):
+    found = check_log(_aim_like(), log)
+    assert any(expected in f"{v.command}: {v.what}" or expected in v.what for v in found), found

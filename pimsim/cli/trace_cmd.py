@@ -1,4 +1,7 @@
-"""``pimsim trace --hw HW.yaml TRACEFILE [--json]``: DRAM trace mode."""
+"""``pimsim trace --hw HW.yaml TRACEFILE [--format dramsim3|aim] [--set K=V] [--json]``: trace mode.
+
+``dramsim3``: plain memory requests through the DRAM controller. ``aim``: an AiM ISR trace (the
+open AiM simulator's input format) on the PIM channel engines."""
 
 from __future__ import annotations
 
@@ -11,15 +14,22 @@ from rich.table import Table
 from pimsim.config import load_hwconfig
 from pimsim.dram.spec import build_spec
 from pimsim.errors import PimsimError
+from pimsim import __version__
+from pimsim.report.trace_summary import aim_metrics, trace_metrics
+from pimsim.trace.aim_reader import read_aim_trace
+from pimsim.trace.aim_runner import aim_spec, run_aim_trace
 from pimsim.trace.controller import run_trace
 from pimsim.trace.reader import read_trace
-from pimsim.report.trace_summary import trace_metrics
 
 
 def register(sub) -> None:
-    p = sub.add_parser("trace", help="simulate a DRAMsim3-format memory trace")
-    p.add_argument("tracefile", help="lines of '0x<hex address> READ|WRITE <arrival cycle>'")
-    p.add_argument("--hw", required=True, help="hardware config YAML (needs a controller section)")
+    p = sub.add_parser("trace", help="simulate a memory trace (DRAMsim3 format) or an AiM ISR trace")
+    p.add_argument("tracefile", help="dramsim3: lines of '0x<hex address> READ|WRITE <arrival cycle>'; "
+                                     "aim: 'AiM <opcode> <fields>', 'R|W MEM|GPR|CFR ...'")
+    p.add_argument("--hw", required=True,
+                   help="hardware config YAML (dramsim3: needs a controller section; aim: a pim section, "
+                        "e.g. hwconfigs/aim.yaml)")
+    p.add_argument("--format", choices=("dramsim3", "aim"), default="dramsim3", help="trace format (default dramsim3)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config field (repeatable)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -28,6 +38,8 @@ def register(sub) -> None:
 
 def run(args) -> int:
     hw = load_hwconfig(args.hw, args.sets)
+    if args.format == "aim":
+        return run_aim(args, hw)
     if hw.controller is None:
         raise PimsimError("trace mode needs a controller section", where=args.hw, key="controller")
     spec = build_spec(hw.dram)
@@ -36,6 +48,8 @@ def run(args) -> int:
     res = run_trace(spec, hw.controller, trace, where=args.tracefile)
     metrics = trace_metrics(hw, res, time.perf_counter() - t0)
     metrics["trace"] = str(args.tracefile)
+    metrics["overrides"] = list(args.sets)
+    metrics["version"] = __version__
     if args.json:
         print(json.dumps(metrics, sort_keys=True))
         return 0
@@ -51,6 +65,35 @@ def run(args) -> int:
         ("DRAM energy", f"{metrics['energy_pj'] / 1e6:,.3f} uJ"),
         ("config hash", metrics["config_hash"]),
         ("wall time", f"{metrics['wall_s']:.2f} s ({metrics['requests'] / max(metrics['wall_s'], 1e-9):,.0f} req/s)"),
+    ]
+    for k, v in rows:
+        table.add_row(k, v)
+    Console().print(table)
+    return 0
+
+
+def run_aim(args, hw) -> int:
+    hw.require("pim")
+    aim_spec(hw)  # the device must have AiM's bank organisation: checked before reading the trace
+    trace = read_aim_trace(args.tracefile, hw.dram.channels, hw.dram.banks_per_rank, hw.dram.rows)
+    t0 = time.perf_counter()
+    res = run_aim_trace(hw, trace)
+    metrics = aim_metrics(hw, res, time.perf_counter() - t0, str(args.tracefile))
+    metrics["overrides"] = list(args.sets)
+    metrics["version"] = __version__
+    if args.json:
+        print(json.dumps(metrics, sort_keys=True))
+        return 0
+    table = Table(title=f"pimsim trace (AiM): {args.tracefile} on {hw.name}", show_header=False)
+    counts = "  ".join(f"{k} {v:,}" for k, v in metrics["counts"].items())
+    rows = [
+        ("simulated time", f"{metrics['cycles']:,} cycles = {metrics['time_ns'] / 1000:,.3f} us"),
+        ("instructions", f"{metrics['instructions']:,} on {metrics['channels_used']} channel(s)"),
+        ("commands", counts or "none"),
+        ("refreshes", f"{metrics['refreshes']:,} ({hw.dram.refresh_policy})"),
+        ("energy", f"{metrics['energy_pj'] / 1e6:,.3f} uJ"),
+        ("config hash", metrics["config_hash"]),
+        ("wall time", f"{metrics['wall_s']:.2f} s"),
     ]
     for k, v in rows:
         table.add_row(k, v)

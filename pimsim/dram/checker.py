@@ -3,7 +3,8 @@
 It shares the rule *table* with the engines but none of their code: instead
 of per-node "earliest" tables it remembers, per rule, the recent issue times
 of preceding commands keyed by address prefix, and judges each command
-against them. A log entry is (cycle, command, channel, rank, bank group,
+against them, and tracks bank state and (where the device has a mode switch) each channel's
+mode. A log entry is (cycle, command, channel, rank, bank group,
 bank, row, column); fields below a command's level are ignored.
 """
 
@@ -42,6 +43,9 @@ def check_log(spec: DramSpec, log: Iterable[LogEntry]) -> list[Violation]:
     # history[rule index][address prefix] -> recent issue times of preceding commands
     history: list[dict[tuple, deque]] = [defaultdict(lambda w=r.window: deque(maxlen=w)) for r, *_ in rules]
     open_rows: dict[tuple, int] = {}
+    # devices with a mode-switch command: each channel's mode (array until switched)
+    has_modes = any(c.mode == "switch" for c in spec.commands)
+    register_mode: dict[int, bool] = defaultdict(bool)
     fan = spec.fanout
     out: list[Violation] = []
     last = None
@@ -88,6 +92,15 @@ def check_log(spec: DramSpec, log: Iterable[LogEntry]) -> list[Violation]:
             if cycle < bound:
                 out.append(Violation(idx, cycle, name, f"{rule.describe()} (needs cycle >= {bound})"))
 
+        # device mode
+        if has_modes:
+            ch = own[0]
+            if cmd.mode == "switch":
+                register_mode[ch] = not register_mode[ch]
+            elif (cmd.mode == "register") != register_mode[ch]:
+                mode = "register" if register_mode[ch] else "array"
+                out.append(Violation(idx, cycle, name, f"{name} in {mode} mode (needs a mode switch first)"))
+
         # state
         covered = banks_under(own)
         if cmd.needs == "open":
@@ -98,9 +111,9 @@ def check_log(spec: DramSpec, log: Iterable[LogEntry]) -> list[Violation]:
                 if row is not None and row >= 0 and open_rows[b] != row:
                     out.append(Violation(idx, cycle, name, f"row {row} accessed while row {open_rows[b]} is open"))
                     break
-        elif cmd.needs == "closed":
+        elif cmd.needs in ("closed", "closed_or_row"):
             for b in covered:
-                if b in open_rows:
+                if b in open_rows and (cmd.needs == "closed" or open_rows[b] != row):
                     out.append(Violation(idx, cycle, name, f"bank {b} is open (row {open_rows[b]})"))
                     break
         if cmd.effect == "open":

@@ -19,7 +19,10 @@ CHANNEL, RANK, BANK_GROUP, BANK = range(4)
 class Command:
     name: str
     level: int  # index into LEVELS: the node it addresses
-    needs: str  # bank state required of every covered bank: "open" (and the row), "closed", "any"
+    # bank state required of every covered bank: "open" (and the row), "closed", "any", or
+    # "closed_or_row" (closed, or already open at the row it names: an all-bank activate that
+    # opens the banks still closed, as GDDR6-AiM's ACT16 does after a single-bank precharge)
+    needs: str
     effect: str  # what it does to covered banks: "open", "close", "none"
     data: str = ""  # what its completion waits for: "read", "write" (a data burst), "mac", or register kinds
     refresh: bool = False

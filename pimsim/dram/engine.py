@@ -139,7 +139,7 @@ class Engine:
                     return f"{c.name} to a closed bank"
                 if row >= 0 and r != row:
                     return f"{c.name} to row {row} while row {r} is open"
-            elif r >= 0:
+            elif r >= 0 and (c.needs == "closed" or r != row):
                 return f"{c.name} while a bank is open (row {r})"
         return None
 

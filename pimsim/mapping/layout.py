@@ -35,6 +35,7 @@ class Geometry:
     elem_bytes: int
     burst_bytes: int  # bytes per WRGB / RDMAC / WR burst
     accumulators: int  # per bank
+    precharge: str = "eager"  # the issuer's precharge policy (pim.register_path.precharge)
 
     @property
     def total_banks(self) -> int:

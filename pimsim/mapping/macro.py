@@ -69,8 +69,8 @@ class MacRows:
     once per unit, not once per row).
 
     ``precharge``: "eager" closes each row (PREA) as soon as its MACs allow, before the unit's
-    read-out; "lazy" closes it only when the next activate needs the banks, so the read-out goes
-    first and the last row stays open (the next activate, or the program's end, closes it).
+    read-out; "lazy" closes it only when the next activate finds the banks open (the channel
+    issues that PREA), so the read-out goes first and the last row stays open.
     """
 
     row: int
@@ -89,19 +89,19 @@ class MacRows:
 
     def unit_shape(self, u: int) -> tuple:
         """What a unit's timing depends on (its rows aside)."""
-        return (self.cols, self.reads, len(self.unit_rows(u)), self.precharge == "lazy" and u == self.units() - 1)
+        return (self.cols, self.reads, len(self.unit_rows(u)), self.precharge)
 
     def unit(self, u: int) -> list[Run]:
         rows = self.unit_rows(u)
+        eager = self.precharge == "eager"
         out: list[Run] = []
         for r in rows:
             out += [Run("ACT16", 1, row=r), Run("MAC16", self.cols, row=r, reopen="ACT16")]
-            if r != rows[-1]:
+            if eager and r != rows[-1]:
                 out.append(Run("PREA", 1))
         read = [Run("RDMAC", self.reads * len(rows), category=TRANSFER)] if self.reads else []
-        if self.precharge == "eager":
-            return out + [Run("PREA", 1)] + read
-        return out + read + ([Run("PREA", 1)] if u < self.units() - 1 else [])
+        # lazy: no precharge of its own; the next activate closes the banks it finds open
+        return out + [Run("PREA", 1)] + read if eager else out + read
 
     def runs(self) -> list[Run]:
         return [run for u in range(self.units()) for run in self.unit(u)]

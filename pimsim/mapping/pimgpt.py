@@ -62,10 +62,15 @@ class PimGptMapper:
             full, last = divmod(held, m.pack)
             row = m.row0 + k * m.rows_per_chunk
             if full:
-                prog.append(MacRows(row, full, m.pack * geo.cols(length), m.pack * reads_per_seg))
+                prog.append(self._rows(row, full, m.pack * geo.cols(length), m.pack * reads_per_seg))
             if last:
-                prog.append(MacRows(row + full, 1, last * geo.cols(length), last * reads_per_seg))
+                prog.append(self._rows(row + full, 1, last * geo.cols(length), last * reads_per_seg))
         return tuple(prog)
+
+    def _rows(self, row: int, rows: int, cols: int, reads: int) -> MacRows:
+        """Row bursts whose results are read out once per group of rows the accumulators can hold."""
+        group = max(1, self.geo.accumulators // reads) if reads else 1
+        return MacRows(row, rows, cols, reads, group=group, precharge=self.geo.precharge)
 
     def _per_channel(self, build, key) -> tuple:
         """Each channel's program, built once per distinct ``key(c)``: channels doing the same work get
@@ -102,9 +107,9 @@ class PimGptMapper:
                     full, last = divmod(fpb, v.pack)
                     prog.append(GbWrite(geo.bursts(min(v.pack, fpb) * tokens)))
                     if full:
-                        prog.append(MacRows(row, full, v.pack * geo.cols(tokens), v.pack))
+                        prog.append(self._rows(row, full, v.pack * geo.cols(tokens), v.pack))
                     if last:
-                        prog.append(MacRows(row + full, 1, last * geo.cols(tokens), last))
+                        prog.append(self._rows(row + full, 1, last * geo.cols(tokens), last))
             return tuple(prog)
 
         programs = self._per_channel(build, v.heads_in_channel)

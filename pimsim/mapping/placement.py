@@ -102,6 +102,7 @@ def geometry(dram, pim) -> Geometry:
     row_elems = dram.row_bytes // pim.element_bytes
     return Geometry(channels=dram.channels, banks=dram.banks_per_rank, bank_groups=dram.bank_groups,
                     rows=dram.rows, row_elems=row_elems, col_elems=pim.mac_lanes, elem_bytes=pim.element_bytes,
-                    burst_bytes=dram.request_bytes, accumulators=pim.accumulators_per_bank)
+                    burst_bytes=dram.request_bytes, accumulators=pim.accumulators_per_bank,
+                    precharge=pim.register_path.precharge)
 
 

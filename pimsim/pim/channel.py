@@ -128,7 +128,7 @@ class Channel:
         eng = self.engine
         info = self.spec.commands[cmd]
         while count > 0:
-            if info.needs == "closed" and eng.open_banks(info.level, addr):  # left open (lazy precharge)
+            if info.needs.startswith("closed") and eng.state_error(cmd, addr, row):  # left open (lazy precharge)
                 self._close(cmd, addr, category)
             if reopen >= 0 and eng.state_error(cmd, addr, row):  # a refresh (or another row) closed it
                 self._reopen(cmd, addr, row, reopen, category)
@@ -138,6 +138,8 @@ class Channel:
             t = max(self.floor, eng.earliest(cmd, addr))
             if self.refresh.next_due <= t:
                 self._refresh()
+                if info.effect == "close" and not info.data and not eng.open_banks(info.level, addr):
+                    return  # a precharge the refresh has done already
                 continue
             n, step = self.batch(cmd, t, count)
             eng.issue(cmd, addr, t, row=row, col=col, count=n, interval=step)
@@ -166,15 +168,16 @@ class Channel:
 
     def _reopen(self, cmd: int, addr, row: int, reopen: int, category: str) -> None:
         """Open the row a run needs. Banks open at another row are precharged first. Then the run's
-        own activate if every covered bank is closed (after an all-bank refresh, or on first use),
-        else a single-bank ACT to each closed one (after a per-bank refresh). In the mapper's programs
-        only a refresh makes this happen, so its time counts as refresh."""
+        own activate if every covered bank is closed (after an all-bank refresh, or on first use) or
+        that activate may leave banks open at the row (ACT16), else a single-bank ACT to each closed
+        one (after a per-bank refresh). In the mapper's programs only a refresh makes this happen,
+        so its time counts as refresh."""
         eng = self.engine
         cat = REFRESH
         if any(eng.open_row[b] != row for b in eng.covered_banks(cmd, addr) if eng.open_row[b] >= 0):
             self._close(cmd, addr, cat)
         closed = eng.closed_banks(cmd, addr)
-        if len(closed) == len(eng.covered_banks(cmd, addr)):
+        if self.spec.commands[reopen].needs == "closed_or_row" or len(closed) == len(eng.covered_banks(cmd, addr)):
             self._issue(reopen, addr, row, -1, 1, -1, cat)
         else:
             for b in closed:
@@ -256,7 +259,9 @@ class FastChannel(Channel):
         refresh phase (or with no refresh falling due before its last command); else simulate it
         (macro by macro, each reused the same way) and remember the outcome. See ``_entry_state``
         for how states are named cheaply."""
-        if not self.reuse or not program:
+        if not self.reuse or not program or start < self.mark:
+            # (a program may issue before the previous one's tail has completed, as a trace's next
+            # instruction does: outcomes are remembered relative to the mark, so run it as is)
             self._after = None
             return super().run(program, start)
         self._begin(start)

@@ -40,7 +40,7 @@ from pimsim.errors import PimsimError
 
 PIM_COMMANDS: tuple[Command, ...] = (
     Command("ACT4", BANK_GROUP, needs="closed", effect="open"),
-    Command("ACT16", RANK, needs="closed", effect="open"),
+    Command("ACT16", RANK, needs="closed_or_row", effect="open"),
     Command("MAC", BANK, needs="open", effect="none", data="mac"),
     Command("MAC16", RANK, needs="open", effect="none", data="mac"),
     Command("AF16", RANK, needs="open", effect="none", data="mac"),
@@ -109,6 +109,7 @@ PIM_RULES: tuple[Rule, ...] = (
     Rule(BANK, ("EWMUL16",), PRE_, "max(nRTP, nCWL + nWR)", source="AiM: EWMUL writes its result back"),
     Rule(BANK, ("WRCP",), PRE_, "nCWL + nBL + nWR", source="tWR after the copy's write"),
     Rule(BANK, ("WRA16",), ACTS + REF_, "nCWL + nBL + nWR + nRP", source="auto-precharge after tWR, then tRP"),
+    Rule(BANK, PRE_, PRE_, "nRP", source="AiM: a precharge waits tRP after the bank's last precharge"),
     # the register path: bursts over the channel's data bus, to and from registers beside the I/O
     Rule(CHANNEL, REG_READS + RD_, REG_READS + RD_, "nBL", source="data bus occupancy"),
     Rule(CHANNEL, BUS_IN + WR_ + ("WRA16",), BUS_IN + WR_ + ("WRA16",), "nBL", source="data bus occupancy"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pimsim.config.hw import HwConfig
 from pimsim.energy.table import energy_pj
 from pimsim.pim.actions import action_counts
+from pimsim.trace.aim_runner import AimResult
 from pimsim.trace.controller import TraceResult
 
 
@@ -28,6 +29,28 @@ def trace_metrics(hw: HwConfig, res: TraceResult, wall_s: float) -> dict:
         "bandwidth_gbps": round(res.requests * d.request_bytes / (seconds * 1e9), 4) if seconds else 0.0,
         "avg_read_latency_cycles": round(res.read_latency_sum / res.reads, 3) if res.reads else 0.0,
         "refresh_cycles": res.refresh_cycles,
+        "energy_pj": round(sum(energy.values()), 3),
+        "energy_breakdown_pj": {k: round(v, 3) for k, v in energy.items()},
+        "wall_s": round(wall_s, 4),
+    }
+
+
+def aim_metrics(hw: HwConfig, res: AimResult, wall_s: float, trace: str) -> dict:
+    """An AiM trace's results: cycles as the AiM simulator counts them, commands, energy."""
+    d = hw.dram
+    seconds = res.cycles * d.tck_ns * 1e-9
+    energy = energy_pj(action_counts(res.counts, d), hw.energy, seconds, d.channels, where=hw.source)
+    return {
+        "hw": hw.name,
+        "config_hash": hw.config_hash,
+        "trace": trace,
+        "format": "aim",
+        "cycles": res.cycles,
+        "time_ns": round(res.cycles * d.tck_ns, 3),
+        "instructions": res.instructions,
+        "channels_used": len(res.channels_used),
+        "counts": {k: v for k, v in sorted(res.counts.items()) if v},
+        "refreshes": res.refreshes,
         "energy_pj": round(sum(energy.values()), 3),
         "energy_breakdown_pj": {k: round(v, 3) for k, v in energy.items()},
         "wall_s": round(wall_s, 4),

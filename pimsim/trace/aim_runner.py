@@ -42,6 +42,8 @@ AIM_COMMANDS: dict[str, tuple[str, str, str]] = {
     "COPY_BKGB": ("RDCP", "ACT", VMM), "COPY_GBBK": ("WRCP", "ACT", VMM), "MAC_SBK": ("MAC", "ACT", VMM),
     "MAC_ABK": ("MAC16", "ACT16", VMM), "AF": ("AF16", "ACT16", VMM), "EWMUL": ("EWMUL16", "ACT16", VMM),
 }
+# instructions that go to a channel's read/write buffers rather than its AiM buffer
+PLAIN_MEMORY = ("WR_SBK", "RD_SBK", "W_MEM", "R_MEM")
 # instructions that act on the issuer's registers only: no DRAM command
 HOST_ONLY = ("EWADD", "R_GPR", "W_GPR", "W_CFR", "SYNC", "EOC")
 
@@ -68,6 +70,7 @@ class AimResult:
     counts: dict[str, int]
     refreshes: int
     channels_used: list[int] = field(default_factory=list)
+    logs: list[list] = field(default_factory=list)  # per channel: (cycle, command, ch, rank, bg, bank, row, col)
 
 
 def aim_spec(hw: HwConfig) -> DramSpec:
@@ -78,30 +81,47 @@ def aim_spec(hw: HwConfig) -> DramSpec:
     return build_pim_spec(hw.dram.model_copy(update={"channels": 1}), pim, hw.source)
 
 
-def run_aim_trace(hw: HwConfig, trace: list[AimInstruction], engine: str | None = None) -> AimResult:
-    """Run a parsed trace on ``hw`` (``engine``: a registered channel engine, default sim.engine)."""
+def run_aim_trace(hw: HwConfig, trace: list[AimInstruction], engine: str | None = None,
+                  keep_log: bool = False) -> AimResult:
+    """Run a parsed trace on ``hw`` (``engine``: a registered channel engine, default sim.engine;
+    ``keep_log``: keep every channel's command log, as ``AimResult.logs``)."""
     spec = aim_spec(hw)
     name = engine or hw.require("sim").engine
     if name not in ENGINES:
         raise PimsimError(f"unknown engine {name!r}", where=hw.source, key="sim.engine")
     shared: dict = {}
-    make = (lambda: ENGINES[name](spec, shared=shared)) if name != "reference" else (lambda: ENGINES[name](spec))
+    if name == "reference":
+        def make() -> Channel:
+            return ENGINES[name](spec, keep_log=keep_log)
+    else:
+        def make() -> Channel:
+            return ENGINES[name](spec, keep_log=keep_log, shared=shared)
     chans: list[Channel] = [make() for _ in range(hw.dram.channels)]
     read_done = spec.params["nCLREG"] + spec.params["nBL"]
     rows = hw.dram.rows
     afm = 0  # CFR 2: which activation function AF computes
-    floor = 1  # the earliest cycle the next instruction's commands may issue
+    decode = 0  # the cycle the previous instruction was decoded
+    floor = 1  # the earliest cycle the next instruction may be decoded (after a blocking one)
+    kind = [""] * len(chans)  # per channel: "aim" or "mem", the buffer its last requests went to
     used: set[int] = set()
     end = 0
-    for k, ins in enumerate(trace):
-        start = max(floor, k + 1)
+    for ins in trace:
+        decode = start = max(floor, decode + 1)
         if ins.op == "W_CFR" and ins.address == 2:
             afm = ins.value
         runs = aim_runs(ins, rows, afm)
         if runs:
+            # a channel takes plain reads and writes only once its AiM requests have all issued, and
+            # AiM requests only once its reads and writes have: the instruction waits at the head
+            this = "mem" if ins.op in PLAIN_MEMORY else "aim"
             program = (Commands(runs),)
             for c in ins.channels:
-                chans[c].run(program, start)
+                accept = start
+                if kind[c] not in ("", this):
+                    accept = max(start, chans[c].engine.last_cycle + 1)
+                    decode = max(decode, accept)  # the next instruction is decoded after this one is accepted
+                kind[c] = this
+                chans[c].run(program, accept)
                 used.add(c)
         if ins.op in ("RD_MAC", "RD_AF"):
             floor = max(chans[c].engine.last_cycle + read_done for c in ins.channels) + 1
@@ -114,4 +134,5 @@ def run_aim_trace(hw: HwConfig, trace: list[AimInstruction], engine: str | None 
     for ch in chans:
         for cmd, n in ch.command_counts().items():
             counts[cmd] = counts.get(cmd, 0) + n
-    return AimResult(end, len(trace), counts, sum(ch.refresh.issued for ch in chans), sorted(used))
+    logs = [ch.engine.log for ch in chans] if keep_log else []
+    return AimResult(end, len(trace), counts, sum(ch.refresh.issued for ch in chans), sorted(used), logs)
