@@ -2,7 +2,7 @@
 
 Owns the formulas; pure functions of (element count, AsicConfig, shape), no
 simulation and no time other than cycles. PIM-GPT (arXiv 2310.09385, second-hand
-summary in shared/reference/pim-gpt.md section 1): the ASIC does softmax exp and
+summary in docs/references.md, "PIM-GPT"): the ASIC does softmax exp and
 GELU by Taylor series, division by a Newton-Raphson reciprocal and LayerNorm's
 inverse square root by the fast-inverse-square-root trick plus Newton steps.
 
