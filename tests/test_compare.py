@@ -6,6 +6,7 @@ import csv
 import json
 import struct
 
+import pandas as pd
 import pytest
 
 from pimsim.cli.main import main
@@ -95,3 +96,12 @@ def test_reproduce_writes_the_report_with_the_paper_ranges_beside_ours(tmp_path,
     assert "pimsim reproduce --out" in text and "| t4 |" in text and "41-137x" in text and "631-1074x" in text
     assert "## Assumptions that drive the differences" in text
     assert (out / "compare" / "speedup.png").exists() and (out / ".gitignore").exists()
+
+
+def test_a_study_is_tabled_as_ms_per_token_per_model_and_factor_level():
+    from pimsim.report.reproduction import _study_table
+
+    res = pd.DataFrame({"preset": ["a", "b", "a", "b"], "workload": ["m1", "m1", "m2", "m2"],
+                        "ms_per_token": [1.0, 2.0, 3.0, 4.25]})
+    assert _study_table(res) == ["ms/token:", "", "| model | preset = a | preset = b |", "|---|---:|---:|",
+                                 "| m1 | 1.0000 | 2.0000 |", "| m2 | 3.0000 | 4.2500 |"]

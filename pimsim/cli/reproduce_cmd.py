@@ -23,6 +23,16 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _leading_comment(path: Path) -> str:
+    """A sweep file's opening comment, up to its "Run:" line, as one paragraph."""
+    words = []
+    for line in path.read_text().splitlines():
+        if not line.startswith("#") or line.startswith("# Run:"):
+            break
+        words.append(line.lstrip("#").strip())
+    return " ".join(w for w in words if w)
+
+
 def run(args) -> int:
     from pimsim.cli.main import main
 
@@ -44,5 +54,6 @@ def run(args) -> int:
             raise PimsimError("a study failed; see its folder", where=str(out / "studies" / name))
     command = (f"pimsim reproduce --out {args.out} --prompt-tokens {args.prompt_tokens} "
                f"--output-tokens {args.output_tokens}")
-    print(write_report(out, command, args.prompt_tokens, args.output_tokens, studies))
+    about = {name: _leading_comment(SWEEP_DIR / f"{name}.yaml") for name in studies}
+    print(write_report(out, command, args.prompt_tokens, args.output_tokens, studies, about))
     return 0

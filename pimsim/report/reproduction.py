@@ -39,7 +39,23 @@ studies/*/failed/
 """
 
 
-def write_report(out: Path, command: str, prompt: int, output: int, studies: list[str]) -> Path:
+def _study_table(res: pd.DataFrame) -> list[str]:
+    """ms/token per model (rows) and factor level (columns); factor columns precede ``workload``."""
+    factors = list(res.columns[:list(res.columns).index("workload")])
+    levels = res[factors].astype(str).agg(", ".join, axis=1)
+    table = res.assign(level=levels).pivot(index="workload", columns="level", values="ms_per_token")
+    order = list(dict.fromkeys(levels))
+    head = "| model | " + " | ".join(f"{', '.join(factors)} = {v}" for v in order) + " |"
+    out = ["ms/token:", "", head, "|---|" + "---:|" * len(order)]
+    for model in dict.fromkeys(res["workload"]):
+        out.append(f"| {model} | " + " | ".join(f"{table.loc[model, v]:.4f}" for v in order) + " |")
+    return out
+
+
+def write_report(out: Path, command: str, prompt: int, output: int, studies: list[str],
+                 about: dict[str, str] | None = None) -> Path:
+    """``about``: a paragraph per study (its sweep file's leading comment)."""
+    about = about or {}
     cmp = pd.read_csv(out / "compare" / "compare.csv")
     runs = pd.read_csv(out / "compare" / "pim_runs.csv")
     lines = ["# PIM-GPT reproduction", "",
@@ -71,7 +87,11 @@ def write_report(out: Path, command: str, prompt: int, output: int, studies: lis
               "![energy breakdown](compare/energy_breakdown.png)", "",
               "![per-token latency](compare/token_latency.png)", "", "## Sensitivity studies", ""]
     for name in studies:
-        lines += [f"### {name}", "", f"Table: [studies/{name}/results.csv](studies/{name}/results.csv)", ""]
+        lines += [f"### {name}", ""]
+        if about.get(name):
+            lines += [about[name], ""]
+        lines += _study_table(pd.read_csv(out / "studies" / name / "results.csv"))
+        lines += ["", f"Table: [studies/{name}/results.csv](studies/{name}/results.csv)", ""]
         for f in sorted((out / "studies" / name / "figures").glob("*-ms_per_token.png")):
             lines += [f"![{name}: {f.stem}](studies/{name}/figures/{f.name})", ""]
 
