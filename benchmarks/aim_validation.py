@@ -232,8 +232,8 @@ needed). The AiM simulator as shipped never refreshes a GDDR6 channel: its all-b
 manager loops over the device's rank count, which GDDR6 (no rank level) reports as -1. For
 the refresh-on tables its loop was corrected in a scratch copy outside this project (one
 all-bank refresh per channel every nREFI), with its preset's nREFI 3333 and nRFC 210 put in
-force through its config (as shipped, nREFI is read from the wrong preset position and nRFC
-from beyond the end of its JEDEC table).
+force through its config (as shipped, its start-up code replaces nREFI with 7800 and reads nRFC
+from beyond the end of its JEDEC table, which gives 0 in the build used here).
 """
 
 REPORT_TAIL = """
@@ -258,6 +258,10 @@ took on pimsim's side (all of it data or front-end semantics, no per-trace tunin
   tRP after the bank's previous precharge. An all-bank activate may find banks already
   open at its row (after a single-bank precharge), as the AiM controller's ACT16 does.
 - A refresh that falls due as a precharge is about to issue does that precharge itself.
+- An all-bank refresh holds array commands for nRFC, while register commands and the mode
+  switch go on (`pim.register_path.registers_during_refresh`): the AiM simulator's tRFC rule
+  binds only ACT, ACT4 and ACT16, so a result read can leave while the banks refresh. Without
+  this, the refresh-on GEMVs on one channel came out up to 0.55 % slower than the AiM simulator.
 
 Not modelled, because no trace here depends on it: the AiM front end stalling when a
 channel's 33-entry request buffer is full (the channel it waits for is busy anyway, and

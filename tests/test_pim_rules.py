@@ -22,7 +22,8 @@ B0, B1, OTHER_GROUP = (0, 0, 0, 0), (0, 0, 0, 1), (0, 0, 1, 0)
 PIM_TIMING = {"nRCDMAC": 29, "nRCDAF": 43, "nRCDEWMUL": 31, "nRCDCPRD": 37, "nRCDCPWR": 27}
 # register path: nCLREG 1, nCWLREG 4, nCWLGB 5, nRTW 3, nMODCH 33, nBLOCK 2 (all different from the above)
 REGISTER_PATH = dict(mode_switch_cycles=0, read_latency_cycles=1, write_latency_cycles=4, gb_write_latency_cycles=5,
-                     read_to_write_cycles=3, block_on_result_read=False, block_cycles=2, precharge="eager")
+                     read_to_write_cycles=3, block_on_result_read=False, block_cycles=2, precharge="eager",
+                     registers_during_refresh=False)
 
 
 def pim_driver(act16_in_faw: bool = False, **register_path) -> Driver:
@@ -243,10 +244,23 @@ def test_mac_after_a_bank_write_waits_nwtrl_in_its_group(d):
     assert d.earliest("MAC", OTHER_GROUP) == 100 + 7 + 2 + 4  # nCWL + nBL + nWTRS
 
 
-def test_nothing_issues_during_an_all_bank_refresh(d):
+def test_nothing_issues_during_an_all_bank_refresh_unless_registers_may(d):
     d.issue("REFab", RANK, 100)
-    for name in ("ACT16", "WRGB", "RDMAC", "WRMAC"):
+    for name in ("ACT16", "WRGB", "RDMAC", "WRMAC", "RDAF16"):
         assert d.earliest(name, RANK) == 100 + 150
+    switched = pim_driver(mode_switch_cycles=33)
+    switched.issue("REFab", RANK, 100)
+    assert switched.earliest("TMOD", RANK) == 100 + 150
+
+
+def test_register_commands_and_the_mode_switch_may_issue_during_an_all_bank_refresh():
+    d = pim_driver(mode_switch_cycles=33, registers_during_refresh=True)
+    d.issue("REFab", RANK, 100)
+    assert d.earliest("TMOD", RANK) == 101  # only the command bus
+    assert d.earliest("ACT16", RANK) == 100 + 150  # array commands still wait nRFC
+    d.issue("TMOD", RANK, 101)
+    for name in ("WRGB", "RDMAC", "WRMAC", "RDAF16"):
+        assert d.earliest(name, RANK) == 101 + 33  # nMODCH, not nRFC
 
 
 def test_activates_wait_nfaw_after_act4_only_when_configured():
@@ -306,6 +320,8 @@ R = (0, 0, 0, 0)
     ([(0, "ACT16", *R, 3, 0), (50, "PRE", *R, -1, 0), (55, "PREA", *R, -1, 0)], "PRE/PREA -> PRE/PREA same-bank: nRP"),
     ([(0, "ACT16", *R, 3, 0), (40, "EWMUL16", *R, 3, 0), (45, "PREA", *R, -1, 0)], "max(nRTP, nCWL + nWR)"),
     ([(0, "ACT", *R, 3, 0), (100, "ACT16", *R, 4, 0)], "bank (0, 0, 0, 0) is open (row 3)"),
+    ([(0, "REFab", *R, -1, 0), (10, "TMOD", *R, -1, 0)], "REFab -> TMOD same-rank: nRFC"),
+    ([(0, "REFab", *R, -1, 0), (5, "TMOD", *R, -1, 0), (40, "WRGB", *R, -1, 0)], "REFab -> RDMAC/RDAF16/WRGB/WRMAC"),
 ])
 def test_the_checker_names_a_planted_violation_of_each_pim_rule(log, expected):
     found = check_log(_aim_like(), log)

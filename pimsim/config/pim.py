@@ -28,6 +28,7 @@ class RegisterPathConfig(Strict):
     block_on_result_read: bool  # the issuer waits for every result read to complete before the next command
     block_cycles: int = Field(ge=0)  # with blocking: cycles from the read's data to the next command
     precharge: Literal["eager", "lazy"]  # close a row when its burst ends | only when a command needs it closed
+    registers_during_refresh: bool  # register commands (and the mode switch) may issue while the banks refresh
 
 
 class PimConfig(Strict):

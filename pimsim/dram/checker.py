@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from pimsim.dram.commands import LEVELS
-from pimsim.dram.rules import eval_latency
+from pimsim.dram.rules import command_names, eval_latency
 from pimsim.dram.spec import DramSpec
 
 LogEntry = Sequence  # (cycle, name, ch, rank, bg, bank, row, col)
@@ -34,11 +34,10 @@ class Violation:
 
 def check_log(spec: DramSpec, log: Iterable[LogEntry]) -> list[Violation]:
     cmds = {c.name: c for c in spec.commands}
-    names = list(cmds)
     rules = []
     for rule in spec.rules:
-        pre = set(names) if rule.preceding == ("*",) else set(rule.preceding)
-        fol = set(names) if rule.following == ("*",) else set(rule.following)
+        pre = set(command_names(rule.preceding, spec.commands))
+        fol = set(command_names(rule.following, spec.commands))
         rules.append((rule, pre, fol, eval_latency(rule.latency, spec.params)))
     # history[rule index][address prefix] -> recent issue times of preceding commands
     history: list[dict[tuple, deque]] = [defaultdict(lambda w=r.window: deque(maxlen=w)) for r, *_ in rules]

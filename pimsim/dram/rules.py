@@ -11,7 +11,9 @@ With ``window`` = W the rule counts the W most recent preceding commands
 one parent (rank-to-rank turnarounds).
 
 The engine, the fast engines and the protocol checker all read this one
-table; ``"*"`` stands for every command. Latencies are expressions over the
+table; ``"*"`` stands for every command and ``"*array"`` for every command that
+needs the device's array mode (all of them, unless a PIM command set adds
+register commands reached through a mode switch). Latencies are expressions over the
 resolved timing parameters (plus nBL, the burst's bus cycles).
 """
 
@@ -66,7 +68,8 @@ BASE_RULES: tuple[Rule, ...] = (
     Rule(RANK, WR_, RD_, "nCWL + nBL + nRTRS - nCL", sibling=True, source="rank switch"),
     Rule(RANK, ("ACT",), ("ACT",), "nRRDS", source="tRRD_S"),
     Rule(RANK, ("ACT",), ("ACT",), "nFAW", window=4, source="tFAW: at most four ACTs in a window"),
-    Rule(RANK, ("REFab",), ("*",), "nRFC", source="tRFC(ab): only deselects while the rank refreshes"),
+    Rule(RANK, ("REFab",), ("*array",), "nRFC",
+         source="tRFC(ab): no access command while the rank refreshes (JEDEC: between REFs and before any access)"),
     Rule(RANK, ("REFpb",), ("ACT", "REFpb"), "nRRDS", source="assumption: REFpb spaced like an ACT (tRREFD ~ tRRD)"),
     Rule(RANK, ("ACT",), ("REFpb",), "nRRDS", source="assumption: REFpb spaced like an ACT"),
     # bank group
@@ -136,15 +139,23 @@ def compile_rules(rules: Iterable[Rule], commands: tuple[Command, ...], params: 
     ids = {c.name: i for i, c in enumerate(commands)}
 
     def resolve(names: tuple[str, ...]) -> list[int]:
-        if names == ("*",):
-            return list(range(len(commands)))
-        missing = [n for n in names if n not in ids]
-        if missing:
-            raise PimsimError(f"timing rule names unknown command(s) {missing}")
-        return [ids[n] for n in names]
+        return [ids[n] for n in command_names(names, commands)]
 
     out = []
     for i, rule in enumerate(rules):
         out.append(CompiledRule(i, rule.level, frozenset(resolve(rule.preceding)), tuple(resolve(rule.following)),
                                 eval_latency(rule.latency, params), rule.window, rule.sibling))
     return out
+
+
+def command_names(names: tuple[str, ...], commands: tuple[Command, ...]) -> list[str]:
+    """A rule's command list with its wildcard expanded; unknown names are an error."""
+    if names == ("*",):
+        return [c.name for c in commands]
+    if names == ("*array",):
+        return [c.name for c in commands if c.mode == "array"]
+    known = {c.name for c in commands}
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise PimsimError(f"timing rule names unknown command(s) {missing}")
+    return list(names)

@@ -26,7 +26,9 @@ tFAW for all-bank activates only if ``pim.act16_in_faw``, and the register
 path of ``pim.register_path``: register latencies nCLREG / nCWLREG / nCWLGB in
 place of CL / CWL, the mode switch (TMOD -> anything: nMODCH) and, when the
 issuer blocks on result reads, result read -> anything: its latency plus
-nBLOCK.
+nBLOCK. An all-bank refresh holds every array command for tRFC; register
+commands and the mode switch only if ``registers_during_refresh`` is false
+(they touch registers at the I/O, not the refreshing arrays).
 """
 
 from __future__ import annotations
@@ -144,6 +146,16 @@ BLOCKING_RULES: tuple[Rule, ...] = (
          source="the issuer waits for each result read (pim.register_path.block_on_result_read)"),
 )
 
+# not pim.register_path.registers_during_refresh: an all-bank refresh holds register commands too.
+REFRESH_HOLDS_REGISTERS: tuple[Rule, ...] = (
+    Rule(RANK, ("REFab",), REG_READS + BUS_IN, "nRFC",
+         source="tRFC(ab) applied to register commands (pim.register_path.registers_during_refresh false)"),
+)
+REFRESH_HOLDS_SWITCH: tuple[Rule, ...] = (
+    Rule(RANK, ("REFab",), ("TMOD",), "nRFC",
+         source="tRFC(ab) applied to the mode switch (pim.register_path.registers_during_refresh false)"),
+)
+
 # timing parameters every PIM command set needs beyond the DRAM's
 PIM_TIMING = ("nRCDMAC", "nRCDAF", "nRCDEWMUL", "nRCDCPRD", "nRCDCPWR")
 
@@ -164,5 +176,7 @@ def build_pim_spec(dram: DramConfig, pim: PimConfig, where: str = "") -> DramSpe
     commands = PIM_COMMANDS + ((MODE_SWITCH,) if reg.mode_switch_cycles else ())
     rules = (PIM_RULES + (FAW_RULES if pim.act16_in_faw else ())
              + (MODE_SWITCH_RULES if reg.mode_switch_cycles else ())
-             + (BLOCKING_RULES if reg.block_on_result_read else ()))
+             + (BLOCKING_RULES if reg.block_on_result_read else ())
+             + (() if reg.registers_during_refresh else
+                REFRESH_HOLDS_REGISTERS + (REFRESH_HOLDS_SWITCH if reg.mode_switch_cycles else ())))
     return build_spec(dram, commands, rules, register_path_params(pim))
