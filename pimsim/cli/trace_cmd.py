@@ -48,12 +48,6 @@ def run(args) -> int:
     res = run_trace(spec, hw.controller, trace, where=args.tracefile)
     metrics = trace_metrics(hw, res, time.perf_counter() - t0)
     metrics["trace"] = str(args.tracefile)
-    metrics["overrides"] = list(args.sets)
-    metrics["version"] = __version__
-    if args.json:
-        print(json.dumps(metrics, sort_keys=True))
-        return 0
-    table = Table(title=f"pimsim trace: {args.tracefile} on {hw.name}", show_header=False)
     rows = [
         ("simulated time", f"{metrics['cycles']:,} cycles = {metrics['time_ns'] / 1000:,.3f} us"),
         ("requests", f"{metrics['requests']:,} ({metrics['reads']:,} reads, {metrics['writes']:,} writes)"),
@@ -66,10 +60,7 @@ def run(args) -> int:
         ("config hash", metrics["config_hash"]),
         ("wall time", f"{metrics['wall_s']:.2f} s ({metrics['requests'] / max(metrics['wall_s'], 1e-9):,.0f} req/s)"),
     ]
-    for k, v in rows:
-        table.add_row(k, v)
-    Console().print(table)
-    return 0
+    return _emit(args, metrics, f"pimsim trace: {args.tracefile} on {hw.name}", rows)
 
 
 def run_aim(args, hw) -> int:
@@ -79,12 +70,6 @@ def run_aim(args, hw) -> int:
     t0 = time.perf_counter()
     res = run_aim_trace(hw, trace)
     metrics = aim_metrics(hw, res, time.perf_counter() - t0, str(args.tracefile))
-    metrics["overrides"] = list(args.sets)
-    metrics["version"] = __version__
-    if args.json:
-        print(json.dumps(metrics, sort_keys=True))
-        return 0
-    table = Table(title=f"pimsim trace (AiM): {args.tracefile} on {hw.name}", show_header=False)
     counts = "  ".join(f"{k} {v:,}" for k, v in metrics["counts"].items())
     rows = [
         ("simulated time", f"{metrics['cycles']:,} cycles = {metrics['time_ns'] / 1000:,.3f} us"),
@@ -95,6 +80,17 @@ def run_aim(args, hw) -> int:
         ("config hash", metrics["config_hash"]),
         ("wall time", f"{metrics['wall_s']:.2f} s"),
     ]
+    return _emit(args, metrics, f"pimsim trace (AiM): {args.tracefile} on {hw.name}", rows)
+
+
+def _emit(args, metrics: dict, title: str, rows: list[tuple[str, str]]) -> int:
+    """Print the run's metrics, with its overrides and version, as JSON or as a table."""
+    metrics["overrides"] = list(args.sets)
+    metrics["version"] = __version__
+    if args.json:
+        print(json.dumps(metrics, sort_keys=True))
+        return 0
+    table = Table(title=title, show_header=False)
     for k, v in rows:
         table.add_row(k, v)
     Console().print(table)

@@ -9,10 +9,15 @@ from pimsim.trace.aim_runner import AimResult
 from pimsim.trace.controller import TraceResult
 
 
+def _energy(hw: HwConfig, counts: dict[str, int], cycles: int) -> dict[str, float]:
+    d = hw.dram
+    return energy_pj(action_counts(counts, d), hw.energy, cycles * d.tck_ns * 1e-9, d.channels, where=hw.source)
+
+
 def trace_metrics(hw: HwConfig, res: TraceResult, wall_s: float) -> dict:
     d = hw.dram
     seconds = res.cycles * d.tck_ns * 1e-9
-    energy = energy_pj(action_counts(res.counts, d), hw.energy, seconds, d.channels, where=hw.source)
+    energy = _energy(hw, res.counts, res.cycles)
     return {
         "hw": hw.name,
         "config_hash": hw.config_hash,
@@ -37,16 +42,14 @@ def trace_metrics(hw: HwConfig, res: TraceResult, wall_s: float) -> dict:
 
 def aim_metrics(hw: HwConfig, res: AimResult, wall_s: float, trace: str) -> dict:
     """An AiM trace's results: cycles as the AiM simulator counts them, commands, energy."""
-    d = hw.dram
-    seconds = res.cycles * d.tck_ns * 1e-9
-    energy = energy_pj(action_counts(res.counts, d), hw.energy, seconds, d.channels, where=hw.source)
+    energy = _energy(hw, res.counts, res.cycles)
     return {
         "hw": hw.name,
         "config_hash": hw.config_hash,
         "trace": trace,
         "format": "aim",
         "cycles": res.cycles,
-        "time_ns": round(res.cycles * d.tck_ns, 3),
+        "time_ns": round(res.cycles * hw.dram.tck_ns, 3),
         "instructions": res.instructions,
         "channels_used": len(res.channels_used),
         "counts": {k: v for k, v in sorted(res.counts.items()) if v},
