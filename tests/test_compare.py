@@ -105,3 +105,19 @@ def test_a_study_is_tabled_as_ms_per_token_per_model_and_factor_level():
                         "ms_per_token": [1.0, 2.0, 3.0, 4.25]})
     assert _study_table(res) == ["ms/token:", "", "| model | preset = a | preset = b |", "|---|---:|---:|",
                                  "| m1 | 1.0000 | 2.0000 |", "| m2 | 3.0000 | 4.2500 |"]
+
+
+def test_reproduce_remakes_a_study_made_from_another_config_and_resumes_the_same_one(tmp_path, capsys):
+    from pimsim.cli.reproduce_cmd import SWEEP_DIR, _fresh_or_same
+    from pimsim.sweep.spec import expand_all, load_spec, sweep_hash
+
+    sweep = SWEEP_DIR / "overlap.yaml"
+    spec = load_spec(sweep)
+    folder = tmp_path / "overlap"
+    folder.mkdir()
+    (folder / "sweep.json").write_text(json.dumps({"sweep_hash": sweep_hash(spec, expand_all(spec)[0])}))
+    assert _fresh_or_same(folder, sweep) and folder.exists()
+    (folder / "sweep.json").write_text(json.dumps({"sweep_hash": "0" * 16}))
+    assert not _fresh_or_same(folder, sweep) and not folder.exists()
+    assert "recomputing" in capsys.readouterr().err
+    assert not _fresh_or_same(folder, sweep)  # nothing there yet: a fresh run

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import sys
 from pathlib import Path
 
 from pimsim.cli.compare_cmd import PAPER_MODELS, run_comparison
@@ -9,6 +12,8 @@ from pimsim.cli.run_cmd import DEFAULT_HW
 from pimsim.config import load_hwconfig
 from pimsim.errors import PimsimError
 from pimsim.report.reproduction import write_report
+from pimsim.sweep.spec import expand_all, load_spec, sweep_hash
+from pimsim.sweep.table import SWEEP_JSON
 
 SWEEP_DIR = DEFAULT_HW.parent / "sweeps"
 
@@ -33,6 +38,25 @@ def _leading_comment(path: Path) -> str:
     return " ".join(w for w in words if w)
 
 
+def _fresh_or_same(folder: Path, sweep_file: Path) -> bool:
+    """Whether the study's folder holds this very sweep (resume it). A study made from another
+    config or version is this command's own output gone stale: it is removed and made anew."""
+    marker = folder / SWEEP_JSON
+    if not marker.exists():
+        return False
+    spec = load_spec(sweep_file)
+    digest = sweep_hash(spec, expand_all(spec)[0])
+    try:
+        held = json.loads(marker.read_text(encoding="utf-8")).get("sweep_hash")
+    except (OSError, ValueError, AttributeError):
+        held = None
+    if held == digest:
+        return True
+    print(f"{folder}: made from another config or version; recomputing it", file=sys.stderr)
+    shutil.rmtree(folder)
+    return False
+
+
 def run(args) -> int:
     from pimsim.cli.main import main
 
@@ -46,7 +70,7 @@ def run(args) -> int:
         if name not in names:
             raise PimsimError(f"unknown study {name!r} (known: {', '.join(names)})", where="--studies")
         argv = ["sweep", str(SWEEP_DIR / f"{name}.yaml"), "--out", str(out / "studies" / name), "--json"]
-        if (out / "studies" / name / "sweep.json").exists():
+        if _fresh_or_same(out / "studies" / name, SWEEP_DIR / f"{name}.yaml"):
             argv.append("--resume")
         if args.workers:
             argv += ["--workers", str(args.workers)]

@@ -19,6 +19,9 @@ ASSUMPTIONS = [
     "PIM parameters the paper does not give are assumptions in hwconfigs/pimgpt.yaml: 32 ASIC vector lanes, "
     "16 accumulators per bank, an 8-cycle MAC pipeline, Taylor/Newton orders; AiM timings from the open AiM "
     "simulator's calibration (nRCDMAC 56 cycles).",
+    "Register path: the device side of GDDR6-AiM (a 32-cycle mode switch between register and array commands, "
+    "register latencies of 0-1 cycles), driven by an ASIC that neither waits on result reads nor leaves rows open "
+    "(docs/references.md, \"Register path\"); the register_path study shows what this choice changes.",
     "Energy: a GDDR6-AiM table derived from CENT's power model (pimsim/config/presets/energy/pimgpt.yaml), "
     "background power included; baselines at TDP while busy.",
     "Mapping: our PIM-GPT-style layout (rows round-robin over 128 banks, chunks matched to the 2 KB global "
