@@ -17,6 +17,7 @@ VARIANTS = {
     "per_bank_refresh": ["dram.refresh_policy=per_bank"],
     "act16_in_faw": ["pim.act16_in_faw=true"],
     "short_refresh": ["dram.timing.nREFI=700"],
+    "blocking_result_reads": ["pim.register_path.block_on_result_read=true", "pim.register_path.block_cycles=1"],
 }
 
 
@@ -32,7 +33,10 @@ macros = st.one_of(
     st.builds(GbWrite, st.integers(1, 70)),
     st.builds(MacInit, st.integers(1, 4)),
     st.builds(MacRead, st.integers(1, 8)),
-    st.builds(MacRows, st.integers(0, 16000), st.integers(1, 40), st.integers(1, 64), st.integers(0, 3)),
+    st.builds(MacRows, st.integers(0, 16000), st.integers(1, 40), st.integers(1, 64), st.integers(0, 3),
+              st.integers(1, 4), st.sampled_from(["eager", "lazy"])),
+    st.builds(MacRows, st.integers(0, 2), st.integers(1, 3), st.integers(1, 8), st.integers(0, 2),  # rows that meet
+              st.just(1), st.just("lazy")),
     st.builds(BankMac, banks, st.integers(0, 100), st.integers(1, 24), st.integers(0, 2)),
     st.builds(RowWrite, banks, st.integers(0, 100), st.integers(0, 40), st.integers(1, 16)),
     st.builds(RowRead, banks, st.integers(0, 100), st.integers(0, 40), st.integers(1, 16)),
@@ -141,3 +145,26 @@ def test_channels_that_waited_out_an_overdue_refresh_differently_are_not_merged(
             system.run([PimStep(f"s{i}", tuple(program if (i + c) % 3 else () for c in range(8)))])
         out[engine] = (system.now, system.command_counts(), system.breakdown())
     assert out["fast"] == out["reference"]
+
+
+def test_a_program_left_open_is_reused_only_for_the_same_rows():
+    """Lazy precharge leaves a program's last row open, so what the next program costs depends on
+    its row numbers (its activate may find the row open): two programs alike but for their rows
+    must not share a remembered outcome."""
+    spec = SPECS["default"]
+    opener = (GbWrite(4), MacRows(5, 1, 8, 1, precharge="lazy"))
+    other_row, same_row = (MacRows(9, 1, 8, 1, precharge="lazy"),), (MacRows(5, 1, 8, 1, precharge="lazy"),)
+    steps = [(0, opener), (0, other_row), (2000, opener), (0, same_row)]
+    _, ref = simulate("reference", spec, steps)
+    _, fast = simulate("fast", spec, steps)
+    assert fast == ref
+
+
+def test_a_program_that_finds_a_row_open_is_reused_only_for_the_same_rows():
+    spec = SPECS["default"]
+    opener = (GbWrite(4), MacRows(5, 1, 8, 1, precharge="lazy"))
+    other_row, same_row = (GbWrite(2), MacRows(9, 1, 8, 1)), (GbWrite(2), MacRows(5, 1, 8, 1))  # eager
+    steps = [(0, opener), (0, other_row), (2000, opener), (0, same_row)]
+    _, ref = simulate("reference", spec, steps)
+    _, fast = simulate("fast", spec, steps)
+    assert fast == ref

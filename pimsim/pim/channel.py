@@ -40,15 +40,18 @@ ENGINES: dict[str, type["Channel"]] = {}
 _SIG_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def program_signature(program: Program) -> tuple:
-    """What a program's timing depends on: its macros without row and column numbers
-    (every macro closes the rows it opens, so no row number carries from one to the next)."""
+def program_signature(program: Program, rows: bool = False) -> tuple:
+    """What a program's timing depends on: its macros without row and column numbers, where the
+    macro closes the rows it opens (so no row number carries from one to the next). A macro that
+    leaves its last row open (``precharge="lazy"``) keeps its row, and with ``rows`` (a program
+    that starts with a row open) every macro does: an activate may find its row open."""
     out = []
     for m in program:
         fields = _SIG_FIELDS.get(type(m))
         if fields is None:
             fields = _SIG_FIELDS[type(m)] = tuple(f for f in m.__dataclass_fields__ if f not in ("row", "col"))
-        out.append((type(m).__name__, *[getattr(m, f) for f in fields]))
+        sig = (type(m).__name__, *[getattr(m, f) for f in fields])
+        out.append(sig + (getattr(m, "row", None),) if rows or getattr(m, "precharge", "eager") == "lazy" else sig)
     return tuple(out)
 
 
@@ -270,7 +273,9 @@ class FastChannel(Channel):
 
     def _body(self, program: Program, split: bool) -> None:
         state = self._entry_state()
-        if split:
+        if max(self.engine.open_row) >= 0:  # a row left open: the outcome depends on row numbers
+            sig = program_signature(program, rows=True)
+        elif split:
             known = self._sigs.get(id(program))
             if known is None or known[0] is not program:
                 known = self._sigs[id(program)] = (program, program_signature(program))
