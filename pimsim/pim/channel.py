@@ -32,27 +32,9 @@ from pimsim.dram.commands import RANK
 from pimsim.dram.engine import Engine
 from pimsim.dram.refresh import make_refresh
 from pimsim.dram.spec import DramSpec
-from pimsim.mapping.macro import REFRESH, MacRows, Program, Run
+from pimsim.mapping.macro import REFRESH, MacRows, Program, Run, program_signature
 
 ENGINES: dict[str, type["Channel"]] = {}
-
-
-_SIG_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def program_signature(program: Program, rows: bool = False) -> tuple:
-    """What a program's timing depends on: its macros without row and column numbers, where the
-    macro closes the rows it opens (so no row number carries from one to the next). A macro that
-    leaves its last row open (``precharge="lazy"``) keeps its row, and with ``rows`` (a program
-    that starts with a row open) every macro does: an activate may find its row open."""
-    out = []
-    for m in program:
-        fields = _SIG_FIELDS.get(type(m))
-        if fields is None:
-            fields = _SIG_FIELDS[type(m)] = tuple(f for f in m.__dataclass_fields__ if f not in ("row", "col"))
-        sig = (type(m).__name__, *[getattr(m, f) for f in fields])
-        out.append(sig + (getattr(m, "row", None),) if rows or getattr(m, "precharge", "eager") == "lazy" else sig)
-    return tuple(out)
 
 
 def register(name: str):
