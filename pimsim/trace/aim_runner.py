@@ -89,14 +89,8 @@ def run_aim_trace(hw: HwConfig, trace: list[AimInstruction], engine: str | None 
     name = engine or hw.require("sim").engine
     if name not in ENGINES:
         raise PimsimError(f"unknown engine {name!r}", where=hw.source, key="sim.engine")
-    shared: dict = {}
-    if name == "reference":
-        def make() -> Channel:
-            return ENGINES[name](spec, keep_log=keep_log)
-    else:
-        def make() -> Channel:
-            return ENGINES[name](spec, keep_log=keep_log, shared=shared)
-    chans: list[Channel] = [make() for _ in range(hw.dram.channels)]
+    extra = {} if name == "reference" else {"shared": {}}  # fast channels share what they learn
+    chans: list[Channel] = [ENGINES[name](spec, keep_log=keep_log, **extra) for _ in range(hw.dram.channels)]
     read_done = spec.params["nCLREG"] + spec.params["nBL"]
     rows = hw.dram.rows
     afm = 0  # CFR 2: which activation function AF computes
