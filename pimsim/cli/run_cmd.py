@@ -16,6 +16,7 @@ from pimsim.config.workload import WORKLOAD_DIR, Generation, Workload, resolve_w
 from pimsim.errors import PimsimError
 from pimsim.report.run_summary import metrics, write_run
 from pimsim.report.timeline import write_timeline
+from pimsim.report.traffic import kib
 from pimsim.sim.generation import simulate_generation
 from pimsim.workload.optrace import read_op_trace
 
@@ -94,6 +95,9 @@ def _print(m: dict, folder: Path) -> None:
         ("energy split", "  ".join(f"{k.replace('dram_', '').replace('asic_', 'asic ')} {v / m['energy_j']:.1%}"
                                    for k, v in m["energy_breakdown_j"].items() if v)),
         ("row hits / MAC use", f"{m['row_hit_rate']:.3f} / {m['mac_utilization']:.3f}"),
+        ("off-chip traffic", f"{kib(m['traffic']['interface_bytes_per_token'])} KiB/token over the "
+                             f"ASIC-PIM interface; {kib(m['traffic']['without_pim_bytes_per_token'])} "
+                             f"without PIM ({m['traffic']['reduction']:.1f}x)"),
         ("mapping", f"{m['mapping']['rows_per_bank_used']:,} of {m['mapping']['rows_per_bank']:,} rows per bank, "
                     f"weight rows {m['mapping']['weight_row_utilization']:.1%} used"),
         ("engine", f"{m['engine']}, overlap {m['overlap']}, {m['refreshes']:,} refreshes, "

@@ -38,6 +38,10 @@ def run_row(m: dict) -> dict:
            "row_hit_rate": m["row_hit_rate"], "mac_utilization": m["mac_utilization"]}
     row.update({f"{c}_ms_per_token": m["breakdown_s"][c] * 1e3 / n for c in CATEGORIES})
     row.update({f"energy_{k}_mj_per_token": v * 1e3 / n for k, v in m["energy_breakdown_j"].items()})
+    t = m["traffic"]
+    row.update({f"interface_{k}_bytes_per_token": v for k, v in t["interface_bytes_per_token"].items()})
+    row.update({f"without_pim_{k}_bytes_per_token": v for k, v in t["without_pim_bytes_per_token"].items()})
+    row["traffic_reduction"] = t["reduction"]
     return row
 
 

@@ -10,6 +10,9 @@ import pandas as pd
 PAPER = {"t4": {"speedup": (41, 137), "energy_efficiency": (123, 383)},
          "xeon-gold-6154": {"speedup": (631, 1074), "energy_efficiency": (320, 602)}}
 
+# second-hand summary of the paper body (docs/references.md, "PIM-GPT")
+PAPER_TRAFFIC_REDUCTION = (110, 259)
+
 ASSUMPTIONS = [
     "Baselines are analytic (datasheet bandwidth and peak, achieved-fraction assumptions, 14 us per GPU kernel and "
     "20 us per CPU op for eager PyTorch at batch 1, TDP as active power; hwconfigs/baselines/). The paper measured "
@@ -73,10 +76,15 @@ def write_report(out: Path, command: str, prompt: int, output: int, studies: lis
             lines.append(f"| {base} | {_range(sub['speedup'])} | {paper['speedup'][0]}-{paper['speedup'][1]}x | "
                          f"{_range(sub['energy_efficiency'])} | {paper['energy_efficiency'][0]}-"
                          f"{paper['energy_efficiency'][1]}x |")
+    lo, hi = PAPER_TRAFFIC_REDUCTION
+    lines += ["", f"Off-chip data traffic against a GDDR6 system without PIM (bytes over the ASIC-PIM interface "
+              f"vs. weights, KV cache and embedding rows moved to a processor): ours "
+              f"{_range(runs['traffic_reduction'])} less, paper {lo}-{hi}x less."]
     lines += ["", "![speedup](compare/speedup.png)", "", "![energy efficiency](compare/energy_efficiency.png)", "",
               "## Per model", "",
               "| model | PIM ms/token | T4 ms/token | speedup | Xeon ms/token | speedup | energy eff. T4 | "
-              "energy eff. Xeon | row-hit rate | MAC utilization |", "|---|---|---|---|---|---|---|---|---|---|"]
+              "energy eff. Xeon | row-hit rate | MAC utilization | traffic cut |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for _, r in runs.iterrows():
         t4 = cmp[(cmp["model"] == r["model"]) & (cmp["baseline"] == "t4")]
         xe = cmp[(cmp["model"] == r["model"]) & (cmp["baseline"] == "xeon-gold-6154")]
@@ -85,7 +93,7 @@ def write_report(out: Path, command: str, prompt: int, output: int, studies: lis
             lines.append(f"| {r['model']} | {r['ms_per_token']:.4f} | {t4['baseline_ms_per_token']:.2f} | "
                          f"{t4['speedup']:.0f}x | {xe['baseline_ms_per_token']:.2f} | {xe['speedup']:.0f}x | "
                          f"{t4['energy_efficiency']:.0f}x | {xe['energy_efficiency']:.0f}x | "
-                         f"{r['row_hit_rate']:.4f} | {r['mac_utilization']:.3f} |")
+                         f"{r['row_hit_rate']:.4f} | {r['mac_utilization']:.3f} | {r['traffic_reduction']:.0f}x |")
     lines += ["", "## Where the time and energy go", "", "![latency breakdown](compare/latency_breakdown.png)", "",
               "![energy breakdown](compare/energy_breakdown.png)", "",
               "![per-token latency](compare/token_latency.png)", "", "## Sensitivity studies", ""]

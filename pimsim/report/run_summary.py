@@ -20,6 +20,7 @@ from pathlib import Path
 from pimsim import __version__
 from pimsim.energy.table import energy_pj
 from pimsim.pim.actions import action_counts
+from pimsim.report.traffic import kib, traffic
 from pimsim.sim.generation import RunResult
 
 COLUMN_CMDS = ("MAC16", "MAC", "RD", "RDA", "WR", "WRA")
@@ -64,6 +65,7 @@ def metrics(res: RunResult, wall_s: float) -> dict:
         "counts": dict(sorted(counts.items())),
         "refreshes": res.refreshes,
         "mapping": res.placement.summary(),
+        "traffic": traffic(counts, res.workload, d.request_bytes, hw.require("pim").element_bytes, passes),
         "wall_s": round(wall_s, 3),
     }
 
@@ -94,7 +96,7 @@ def token_rows(res: RunResult) -> list[dict]:
 
 
 def markdown(m: dict) -> str:
-    b, e = m["breakdown_s"], m["energy_breakdown_j"]
+    b, e, t = m["breakdown_s"], m["energy_breakdown_j"], m["traffic"]
     lines = [
         f"# pimsim run: {m['model']} on {m['hw']}",
         "",
@@ -105,6 +107,8 @@ def markdown(m: dict) -> str:
         f"- row-hit rate {m['row_hit_rate']:.4f}, MAC utilization {m['mac_utilization']:.4f}, "
         f"refreshes {m['refreshes']}",
         f"- engine {m['engine']}, overlap {m['overlap']}, config hash {m['config_hash']}",
+        f"- off-chip traffic: {kib(t['interface_bytes_per_token'])} KiB per token over the ASIC-PIM interface, "
+        f"{kib(t['without_pim_bytes_per_token'])} KiB without PIM ({t['reduction']:.1f}x less)",
         "",
         "| time | s | share |",
         "|---|---|---|",
