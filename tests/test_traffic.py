@@ -5,8 +5,9 @@ from __future__ import annotations
 from pimsim.config import load_hwconfig
 from pimsim.config.workload import resolve_workload
 from pimsim.report.run_summary import metrics
-from pimsim.report.traffic import interface_bytes, without_pim_bytes
+from pimsim.report.traffic import interface_bytes
 from pimsim.sim.generation import simulate_generation
+from pimsim.workload.ops import generation_ops, memory_bytes
 
 
 def test_tiny_one_pass_moves_the_hand_counted_bursts_and_bytes():
@@ -34,14 +35,23 @@ def test_tiny_one_pass_moves_the_hand_counted_bursts_and_bytes():
     # the LM head's 512 x 64 x 2 B = 262144.
     # KV: per layer K and V of one token read (2 x 64 x 2 B) and written (128 x 2 B) = 512; two: 1024.
     # Embedding rows: 2 x 64 x 2 B = 256.
-    assert without_pim_bytes(res.workload, 2) == {"weights": 262144, "kv_cache": 1024, "activations": 256}
+    assert res.without_pim_bytes == {"weights": 262144, "kv_cache": 1024, "activations": 256}
     t = metrics(res, 0.0)["traffic"]
     assert sum(t["interface_bytes_per_token"].values()) == 784 * 32
     assert t["reduction"] == (262144 + 1024 + 256) / (784 * 32)
 
 
-def test_without_pim_bytes_grow_with_the_kv_cache_per_pass():
+def test_kv_cache_bytes_without_pim_grow_with_the_cached_tokens():
     w = resolve_workload("tiny", 3, 0)  # positions 0, 1, 2: 1, 2, 3 cached tokens
     m = w.model
     kv = sum(m.layers * (2 * m.heads * m.d_head * cached + 2 * m.d_model) * 2 for cached in (1, 2, 3))
-    assert without_pim_bytes(w, 2)["kv_cache"] == kv
+    assert sum(memory_bytes(op, 2)["kv_cache"] for _, _, ops in generation_ops(w) for op in ops) == kv
+
+
+def test_the_side_without_pim_counts_the_passes_simulated_not_the_models_default():
+    """An op trace (or any ``passes``) may hold fewer passes than the workload's token counts."""
+    hw = load_hwconfig("hwconfigs/pimgpt.yaml")
+    w = resolve_workload("tiny", 1, 1)
+    longer = resolve_workload("tiny", 4, 4)
+    res = simulate_generation(hw, longer, passes=list(generation_ops(w)))
+    assert res.without_pim_bytes == {"weights": 262144, "kv_cache": 1024, "activations": 256}

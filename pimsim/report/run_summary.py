@@ -65,7 +65,7 @@ def metrics(res: RunResult, wall_s: float) -> dict:
         "counts": dict(sorted(counts.items())),
         "refreshes": res.refreshes,
         "mapping": res.placement.summary(),
-        "traffic": traffic(counts, res.workload, d.request_bytes, hw.require("pim").element_bytes, passes),
+        "traffic": traffic(counts, res.without_pim_bytes, d.request_bytes, passes),
         "wall_s": round(wall_s, 3),
     }
 

@@ -19,7 +19,7 @@ from pimsim.config.workload import Workload
 from pimsim.mapping.pimgpt import MAPPINGS, MappedOp
 from pimsim.mapping.placement import ModelPlacement, geometry, place_model
 from pimsim.sim.system import AsicStep, PimStep, Step, System
-from pimsim.workload.ops import ATTENTION, flops, generation_ops
+from pimsim.workload.ops import ATTENTION, flops, generation_ops, memory_bytes
 
 
 @dataclass
@@ -43,6 +43,7 @@ class RunResult:
     refreshes: int
     asic: AsicWork
     useful_macs: int  # multiply-adds the model needs (GEMV + attention)
+    without_pim_bytes: dict[str, int]  # what a processor without PIM moves to/from DRAM for the same ops
     extra: dict = field(default_factory=dict)
 
 
@@ -96,6 +97,8 @@ def simulate_generation(hw: HwConfig, workload: Workload, mapping: str = "pimgpt
     tokens: list[TokenRecord] = []
     op_cycles: dict[str, dict[str, int]] = {}
     useful = 0
+    plain: dict[str, int] = {}
+    elem_bytes = hw.require("pim").element_bytes
     work_cache: dict = {}
     passes = list(generation_ops(workload)) if passes is None else passes
     with no_cyclic_gc():
@@ -113,11 +116,14 @@ def simulate_generation(hw: HwConfig, workload: Workload, mapping: str = "pimgpt
                 for k, v in rec.time.items():
                     row[k] = row.get(k, 0) + v
             useful += sum(flops(op) // 2 for op in ops if op.kind == "gemv" or op.kind in ATTENTION)
+            for op in ops:
+                for cause, n in memory_bytes(op, elem_bytes).items():
+                    plain[cause] = plain.get(cause, 0) + n
             if not keep_records:
                 del system.records[:]
             if progress:
                 progress(i + 1, len(passes))
     system.finish()
     return RunResult(hw, workload, placement, system.now, tokens, op_cycles, system.breakdown(),
-                     system.command_counts(), system.refreshes(), system.asic_total, useful,
+                     system.command_counts(), system.refreshes(), system.asic_total, useful, plain,
                      extra={"records": system.records, "channels": system.channels.objs} if keep_records else {})

@@ -144,6 +144,17 @@ def weight_bytes(op: Op, dtype_bytes: int) -> int:
     return op.rows * op.cols * dtype_bytes if op.kind == GEMV else 0
 
 
+EMBEDDING_ROWS = 2  # an embed op reads the token's wte row and its position's wpe row
+
+
+def memory_bytes(op: Op, dtype_bytes: int) -> dict[str, int]:
+    """Bytes a processor without PIM moves to or from DRAM for ``op``: the weights a gemv streams,
+    the KV cache attention reads and kv_write writes, and the embedding rows an embed reads. Vectors
+    between ops are assumed to stay on the processor (caches, registers)."""
+    rows = EMBEDDING_ROWS * op.elements * dtype_bytes if op.kind == "embed" else 0
+    return {"weights": weight_bytes(op, dtype_bytes), "kv_cache": kv_bytes(op, dtype_bytes), "activations": rows}
+
+
 def kv_bytes(op: Op, dtype_bytes: int) -> int:
     """KV-cache bytes an op reads (attention: K or V of every cached token) or writes (kv_write)."""
     if op.kind in ATTENTION:
