@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pimsim.asic.vector import AsicWork
+from pimsim.asic.work import AsicWork
 from pimsim.config import load_hwconfig
 from pimsim.config.energy import resolve_energy
 from pimsim.energy.table import energy_pj

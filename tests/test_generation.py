@@ -73,7 +73,7 @@ def test_per_token_latency_grows_with_the_kv_cache():
     hw = load_hwconfig(HW, ["dram.refresh_policy=none"])  # refresh phases (and mode switches they cost) jitter
     res = simulate_generation(hw, resolve_workload("gpt2-small", 1, 96))
     gen = [t.cycles for t in res.tokens if not t.prompt]
-    assert gen[-1] > gen[1] + 10_000  # later tokens attend over more cached K and V
+    assert gen[-1] > gen[1] + 1_000  # later tokens attend over more cached K and V (q.K^T, scores.V, softmax)
     # rising, up to where the token's own K, V and embedding rows fall (bank conflicts move by a burst or two)
     assert all(b >= a - 150 for a, b in zip(gen, gen[1:]))
     attn = res.op_cycles["L0.attn.score"]

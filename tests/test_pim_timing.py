@@ -75,7 +75,7 @@ def test_all_bank_mac_stream_on_one_aim_chip_reaches_1_tflops_less_overheads():
 def test_asic_clock_rescales_asic_time_and_data_rate_rescales_dram_times():
     slow = load_hwconfig("hwconfigs/pimgpt.yaml", ["asic.clock_mhz=100"])
     fast = load_hwconfig("hwconfigs/pimgpt.yaml")
-    from pimsim.asic.vector import asic_work
+    from pimsim.asic.models import asic_work
 
     w = asic_work("layernorm", 1600, fast.asic)
     assert System(slow).asic_cycles(w) == pytest.approx(10 * System(fast).asic_cycles(w), abs=10)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pimsim.asic.vector import asic_work
+from pimsim.asic.models import asic_work
 from pimsim.config import load_hwconfig
 from pimsim.errors import PimsimError
 from pimsim.pim.commands import build_pim_spec

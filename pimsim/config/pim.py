@@ -44,11 +44,12 @@ class PimConfig(Strict):
 
 
 class AsicConfig(Strict):
-    """The controller ASIC: vector units that do everything that is not a GEMV."""
+    """The controller ASIC: the units that do everything that is not a GEMV."""
 
+    model: str  # registered (pimsim.asic.models): pipelined (function units, streaming) | simd (vector unit)
     clock_mhz: float = Field(gt=0)
-    vector_lanes: int = Field(gt=0)  # element operations per ASIC cycle
-    pipeline_fill_cycles: int = Field(ge=0)  # latency of one pass through the vector pipeline
+    vector_lanes: int = Field(gt=0)  # simd: element operations per cycle; pipelined: elements per cycle per unit
+    pipeline_fill_cycles: int = Field(ge=0)  # simd: latency of one pass through the vector pipeline
     reduction_tree: bool  # lanes reduce through an adder tree (log2 lanes stages) rather than serially
     exp_taylor_order: int = Field(gt=0)  # softmax exp by Taylor series of this order
     gelu_taylor_order: int = Field(gt=0)  # GELU's tanh by Taylor series of this order

@@ -8,7 +8,7 @@ run), and with ASIC work: asic_compute, asic_sram, asic_static.
 
 from __future__ import annotations
 
-from pimsim.asic.vector import AsicWork
+from pimsim.asic.work import AsicWork
 from pimsim.config.energy import EnergyConfig
 from pimsim.errors import PimsimError
 

@@ -218,3 +218,24 @@ def program_signature(program: Program, rows: bool = False) -> tuple:
         sig = (type(m).__name__, *[getattr(m, f) for f in fields])
         out.append(sig + (getattr(m, "row", None),) if rows or getattr(m, "precharge", "eager") == "lazy" else sig)
     return tuple(out)
+
+
+def readout_profile(program: Program) -> tuple[tuple[float, float], ...]:
+    """When a program's results leave the banks, as pure data: ``(position, share)`` per read-out
+    unit of its MAC row bursts, ``position`` the fraction of the program's commands issued by the end
+    of that unit's read-out, ``share`` the unit's fraction of the program's result bursts. A program
+    that reads out no MAC results (row reads, writes) delivers everything at its end: ``((1.0, 1.0),)``.
+    Commands stand in for time (column commands dominate every program the mapping emits)."""
+    done, marks = 0, []
+    for macro in program:
+        if isinstance(macro, MacRows):
+            for u in range(macro.units()):
+                done += sum(run.count for run in macro.unit(u))
+                if macro.reads:
+                    marks.append((done, macro.reads * len(macro.unit_rows(u))))
+        else:
+            done += sum(run.count for run in macro.runs())
+    results = sum(r for _, r in marks)
+    if not results or not done:
+        return ((1.0, 1.0),)
+    return tuple((at / done, r / results) for at, r in marks)

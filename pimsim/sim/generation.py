@@ -13,9 +13,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from pimsim.asic.vector import AsicWork, asic_work
+from pimsim.asic.models import asic_work
+from pimsim.asic.work import AsicWork
 from pimsim.config.hw import HwConfig
 from pimsim.config.workload import Workload
+from pimsim.mapping.macro import command_count, readout_profile
 from pimsim.mapping.pimgpt import MAPPINGS, MappedOp
 from pimsim.mapping.placement import ModelPlacement, geometry, place_model
 from pimsim.sim.system import AsicStep, PimStep, Step, System
@@ -48,7 +50,11 @@ class RunResult:
 
 
 def to_steps(mapped: list[MappedOp], hw: HwConfig, work_cache: dict) -> list[Step]:
-    """Steps of one token; ``after`` names become step indices. ASIC work is computed once per shape."""
+    """Steps of one token; ``after`` names become step indices. ASIC work is computed once per shape.
+
+    An ASIC step whose model can stream (``AsicWork.stream_cycles``) consumes the output of the one
+    step it depends on when that step passes its output on: a PIM step (results read out unit by
+    unit, ``PimStep.profile``) or element-wise ASIC work."""
     steps: list[Step] = []
     last_of: dict[str, int] = {}
     for m in mapped:
@@ -57,17 +63,40 @@ def to_steps(mapped: list[MappedOp], hw: HwConfig, work_cache: dict) -> list[Ste
         else:
             deps = tuple(last_of[n] for n in m.after if n in last_of)
         if m.programs is not None and any(m.programs):
-            steps.append(PimStep(m.name, m.programs, deps))
+            steps.append(PimStep(m.name, m.programs, deps, _profile(m.programs, work_cache)))
             deps = (len(steps) - 1,)
         for a in m.asic:
             work = work_cache.get(a)
             if work is None:
                 work = work_cache[a] = asic_work(a.kind, a.n, hw.asic, **dict(a.shape))
-            steps.append(AsicStep(m.name, work, deps))
+            source = deps[0] if len(deps) == 1 and work.stream_cycles and _streams(steps[deps[0]]) else None
+            steps.append(AsicStep(m.name, work, deps, source))
             deps = (len(steps) - 1,)
         if steps and steps[-1].name == m.name:  # the op's last step, for ops named in `after`
             last_of[m.name] = len(steps) - 1
     return steps
+
+
+def _streams(step: Step) -> bool:
+    """Whether a step passes its output on as it goes (a consumer may stream on it)."""
+    return isinstance(step, PimStep) or step.work.passes_on
+
+
+PROFILE_CACHE_SIZE = 4096  # programs whose profiles are kept (the mapper reuses every GEMV's programs)
+
+
+def _profile(programs: tuple, cache: dict) -> tuple:
+    """The read-out profile of the critical (longest) channel program, computed once per programs
+    object (kept with it, so that its id cannot be reused while cached)."""
+    profiles = cache.setdefault("profiles", {})
+    hit = profiles.get(id(programs))
+    if hit is None or hit[0] is not programs:
+        if len(profiles) >= PROFILE_CACHE_SIZE:
+            profiles.clear()
+        distinct = {id(p): p for p in programs if p}
+        longest = max(distinct.values(), key=command_count)
+        hit = profiles[id(programs)] = (programs, readout_profile(longest))
+    return hit[1]
 
 
 @contextmanager

@@ -11,6 +11,15 @@ processes run their programs in order on their engine (``sim.engine``).
 SimPy schedules only at step granularity; inside a step the channel engines
 compute every DRAM command's cycle. Time is in DRAM cycles; ASIC cycles
 convert with a ceiling (asic_ns / tCK).
+
+Streaming (ASIC models whose work says how it streams, ``AsicWork.stream_cycles``): an
+``AsicStep`` with ``stream_from`` consumes the output of that earlier step as it arrives
+rather than after it. A PIM step's results arrive unit by unit as its programs read them out
+(``PimStep.profile``, the critical channel's read-out positions); an element-wise ASIC step
+passes its output on batch by batch. The consumer processes each batch in arrival order at
+its lane rate (a tandem pipeline: batch i leaves at max(its arrival, batch i-1 leaving) + its
+share of the stream cycles), then the pipeline depth and the work after the stream. The
+step itself is recorded from when it is issued, so its record holds only the time it adds.
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ from typing import Optional, Union
 
 import simpy
 
-from pimsim.asic.vector import AsicWork
+from pimsim.asic.work import AsicWork
 from pimsim.config.hw import HwConfig
 from pimsim.config.validate import did_you_mean
 from pimsim.errors import PimsimError
@@ -33,11 +42,15 @@ from pimsim.mapping.macro import Program
 CATEGORIES = ("vmm", "asic", "transfer", "refresh")
 
 
+NO_PROFILE = ((1.0, 1.0),)  # results (if any) available when the step ends
+
+
 @dataclass(frozen=True)
 class PimStep:
     name: str
     programs: tuple[Program, ...]  # one per channel; an empty program leaves the channel idle
     deps: Optional[tuple[int, ...]] = None  # indices of earlier steps it needs; None: every earlier step
+    profile: tuple[tuple[float, float], ...] = NO_PROFILE  # (fraction of the step, share of its results)
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,7 @@ class AsicStep:
     name: str
     work: AsicWork
     deps: Optional[tuple[int, ...]] = None
+    stream_from: Optional[int] = None  # index of the step whose output it consumes as it arrives
 
 
 Step = Union[PimStep, AsicStep]
@@ -79,6 +93,7 @@ class System:
         self.overlap = sim.overlap
         self.asic_ns = 1000.0 / self.asic.clock_mhz
         self.records: list[StepRecord] = []
+        self.asic_free = 0  # when the ASIC's last step ended
         self.asic_total = AsicWork(0, 0, 0, 0, 0)
         self.now = 0
         self.totals = {k: 0 for k in CATEGORIES}  # breakdown of every run so far
@@ -86,6 +101,37 @@ class System:
     def asic_cycles(self, work: AsicWork) -> int:
         """ASIC cycles in DRAM cycles (rounded up)."""
         return math.ceil(work.cycles * self.asic_ns / self.hw.dram.tck_ns - 1e-9)
+
+    def _asic_end(self, step: AsicStep, now: int, streams: dict) -> tuple[int, Optional[tuple]]:
+        """When an ASIC step issued at ``now`` ends, and the stream it passes on (None if none).
+
+        ``streams`` maps a step index to (t0, [(arrival, share), ...], from_pim): the earliest time
+        its consumer may start, when each batch of its output is available (DRAM cycles), and
+        whether a PIM step produced it."""
+        work = step.work
+        source = streams.get(step.stream_from) if step.stream_from is not None else None
+        if source is None or not work.stream_cycles:
+            end = now + self.asic_cycles(work)
+            return end, ((now, [(float(end), 1.0)], False) if work.passes_on else None)
+        ratio = self.asic_ns / self.hw.dram.tck_ns
+        t0, arrivals, from_pim = source
+        # a PIM producer's stream waits for the ASIC to be free; a chain of ASIC ops streams in tandem
+        free, out = float(max(t0, self.asic_free) if from_pim else t0), []
+        for at, share in arrivals:
+            free = max(free, at) + share * work.stream_cycles * ratio
+            out.append(free + work.depth * ratio)
+        last = arrivals[-1][0]
+        if not self.overlap and now > last:
+            # one step at a time: what is left once the producer is done waits for the steps
+            # issued in between (the ASIC takes no new work while another step runs)
+            free += now - last
+            out = [t + now - last if t > last else t for t in out]
+        end = max(now, math.ceil(free + (work.depth + work.rest) * ratio - 1e-9))
+        return end, ((t0, [(t, share) for t, (_, share) in zip(out, arrivals)], False) if work.passes_on else None)
+
+    def _pim_stream(self, step: PimStep, rec: StepRecord) -> tuple:
+        span = rec.end - rec.start
+        return rec.start, [(rec.start + at * span, share) for at, share in step.profile], True
 
     def run(self, steps: list[Step], use_simpy: bool | None = None) -> int:
         """Run ``steps`` after whatever ran before; return the cycle the last one finishes.
@@ -117,13 +163,17 @@ class System:
 
     def _run_sequential(self, steps: list[Step]) -> int:
         now = self.now
-        for step in steps:
+        streams: dict = {}
+        for i, step in enumerate(steps):
             rec = StepRecord(step.name, "asic" if isinstance(step, AsicStep) else "pim", now, now)
             self.records.append(rec)
             if isinstance(step, AsicStep):
-                cycles = self.asic_cycles(step.work)
                 self.asic_total = self.asic_total + step.work
-                rec.end, rec.time = now + cycles, {"asic": cycles}
+                rec.end, stream = self._asic_end(step, now, streams)
+                rec.time = {"asic": rec.end - now}
+                self.asic_free = rec.end
+                if stream is not None:
+                    streams[i] = stream
             else:
                 results = self.channels.run_step(step.programs, now)
                 best = None
@@ -134,6 +184,7 @@ class System:
                         best = (end, time)
                 if best is not None:
                     rec.end, rec.time = best
+                streams[i] = self._pim_stream(step, rec)
             now = rec.end
         self.now = max(self.now, now)
 
@@ -143,6 +194,7 @@ class System:
 
     # -- processes -------------------------------------------------------------
     def _asic_proc(self, env, steps, done, stores, first):
+        streams: dict = {}
         for i, step in enumerate(steps):
             deps = range(i) if (step.deps is None or not self.overlap) else step.deps
             waits = [done[d] for d in deps if not done[d].triggered]
@@ -151,10 +203,13 @@ class System:
             if isinstance(step, AsicStep):
                 rec = StepRecord(step.name, "asic", env.now, env.now)
                 self.records.append(rec)
-                cycles = self.asic_cycles(step.work)
                 self.asic_total = self.asic_total + step.work
-                yield env.timeout(cycles)
-                rec.end, rec.time = env.now, {"asic": cycles}
+                end, stream = self._asic_end(step, env.now, streams)
+                yield env.timeout(end - env.now)
+                rec.end, rec.time = env.now, {"asic": end - rec.start}
+                self.asic_free = end
+                if stream is not None:
+                    streams[i] = stream
                 done[i].succeed()
             else:
                 rec = StepRecord(step.name, "pim", env.now, env.now)
@@ -163,13 +218,13 @@ class System:
                 parts = [env.event() for _ in busy]
                 for ev, c in zip(parts, busy):
                     stores[c].put((step.programs[c], ev))
-                env.process(self._join(env, rec, parts, done[i]))
+                env.process(self._join(env, rec, parts, done[i], step, streams, i))
                 if not self.overlap:
                     yield done[i]
         for store in stores:
             store.put(None)
 
-    def _join(self, env, rec, parts, done_event):
+    def _join(self, env, rec, parts, done_event, step, streams, i):
         if parts:
             results = yield simpy.AllOf(env, parts)
             ends = [results[p] for p in parts]
@@ -178,6 +233,7 @@ class System:
             rec.channels = {c: (s, e) for e, _, c, s in ends}
         else:
             rec.end = rec.start
+        streams[i] = self._pim_stream(step, rec)
         done_event.succeed()
 
     def _channel_proc(self, env, c, store):

@@ -1,4 +1,4 @@
-"""ASIC vector-unit model: exact cycles and op counts derived by hand from the formulas.
+"""The simd ASIC model (a generic vector unit): exact cycles and op counts derived by hand from the formulas.
 
 Small config unless stated: L = 4 lanes, F = 3 fill cycles, adder tree,
 exp order 4, GELU order 5, reciprocal Newton 2, rsqrt Newton 3.
@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import pytest
 
-from pimsim.asic.vector import (
-    ASIC_OPS,
-    AsicWork,
-    asic_cycles_to_seconds,
-    asic_work,
-    gelu_ops_per_element,
-)
+from pimsim.asic.models import asic_work
+from pimsim.asic.simd import ASIC_OPS
+from pimsim.asic.work import AsicWork, asic_cycles_to_seconds, gelu_ops_per_element
 from pimsim.config.pim import AsicConfig
 from pimsim.errors import PimsimError
 
 
 def asic(**overrides) -> AsicConfig:
-    fields = dict(clock_mhz=1000.0, vector_lanes=4, pipeline_fill_cycles=3, reduction_tree=True,
+    fields = dict(model="simd", clock_mhz=1000.0, vector_lanes=4, pipeline_fill_cycles=3, reduction_tree=True,
                   exp_taylor_order=4, gelu_taylor_order=5, reciprocal_newton_iterations=2,
                   rsqrt_newton_iterations=3, sram_kib=64)
     fields.update(overrides)

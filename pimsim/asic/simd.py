@@ -1,6 +1,6 @@
-"""Latency and operation counts of every non-GEMV op, in ASIC clock cycles.
+"""The ``simd`` ASIC model: a generic vector unit doing one BF16 operation per lane per cycle.
 
-Owns the formulas; pure functions of (element count, AsicConfig, shape), no
+Every non-GEMV op in ASIC clock cycles. Owns its formulas; pure functions of (element count, AsicConfig, shape), no
 simulation and no time other than cycles. PIM-GPT (arXiv 2310.09385, second-hand
 summary in docs/references.md, "PIM-GPT"): the ASIC does softmax exp and
 GELU by Taylor series, division by a Newton-Raphson reciprocal and LayerNorm's
@@ -31,51 +31,11 @@ Work for G independent softmax rows is G times the work of one row.
 
 from __future__ import annotations
 
-import inspect
-import operator
-from dataclasses import dataclass
 from typing import Callable
 
+from pimsim.asic.work import NO_WORK, AsicWork, ELEMENT_BYTES, ceil_div as _ceil_div, count as _count
+from pimsim.asic.work import gelu_ops_per_element
 from pimsim.config.pim import AsicConfig
-from pimsim.errors import PimsimError
-
-ELEMENT_BYTES = 2  # BF16 (PIM-GPT's data type, reference section 1)
-
-
-@dataclass(frozen=True)
-class AsicWork:
-    """Cycles and operation counts of a piece of ASIC work."""
-
-    cycles: int  # ASIC clock cycles, including pipeline fill
-    adds: int  # BF16 additions/subtractions (integer seed tricks count as adds)
-    muls: int  # BF16 multiplications
-    compares: int  # comparisons (max, argmax)
-    sram_bytes: int  # bytes read + written in the ASIC's on-chip buffer
-
-    def __add__(self, other: object) -> AsicWork:
-        """Sequential composition: cycles add, counts add."""
-        if not isinstance(other, AsicWork):
-            return NotImplemented
-        return AsicWork(self.cycles + other.cycles, self.adds + other.adds, self.muls + other.muls,
-                        self.compares + other.compares, self.sram_bytes + other.sram_bytes)
-
-
-NO_WORK = AsicWork(0, 0, 0, 0, 0)
-
-
-def _count(name: str, value: object) -> int:
-    """An integer >= 1 (element count or shape), else PimsimError."""
-    try:
-        number = operator.index(value)  # type: ignore[arg-type]
-    except TypeError:
-        number = None
-    if number is None or isinstance(value, bool) or number < 1:
-        raise PimsimError(f"must be an integer >= 1, got {value!r}", key=name)
-    return number
-
-
-def _ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
 
 
 def _elementwise(n: int, cfg: AsicConfig, adds: int, muls: int, reads: int) -> AsicWork:
@@ -185,24 +145,6 @@ def softmax(n: int, cfg: AsicConfig, *, groups: int = 1) -> AsicWork:
     return _repeat(row, groups)
 
 
-def gelu_ops_per_element(order: int) -> tuple[int, int]:
-    """(adds, muls) per element of tanh-GELU with tanh by an odd polynomial of `order`.
-
-    gelu(x) = x * (0.5 + 0.5 * tanh(z)), z = x * (a + b * x^2), a = sqrt(2/pi),
-    b = 0.044715 * a (constants folded):
-      z: x*x, b*x^2, + a, * x                          -> 3 muls, 1 add
-      0.5 * tanh(z) = z * P(w), w = z*z, P of degree j - 1 in w, j = (order + 1) // 2
-        odd terms (z, z^3, ... z^(2j-1)), the 0.5 folded into P's coefficients;
-        w (1 mul, only if j > 1), Horner (j - 1 muls, j - 1 adds), * z (1 mul)
-      0.5 + ..., then * x                              -> 1 add, 1 mul
-    Total: adds = j + 1; muls = j + 5 if j > 1 else 5. (order 5: 4 adds, 8 muls.)
-    """
-    j = (order + 1) // 2
-    adds = 1 + (j - 1) + 1
-    muls = 3 + (1 if j > 1 else 0) + (j - 1) + 1 + 1
-    return adds, muls
-
-
 @_register("gelu")
 def gelu(n: int, cfg: AsicConfig) -> AsicWork:
     """tanh-approximation GELU: one pass, see gelu_ops_per_element for the counts."""
@@ -216,25 +158,11 @@ def argmax(n: int, cfg: AsicConfig) -> AsicWork:
     return _reduction(_count("n", n), cfg, compare=True)
 
 
-def asic_work(kind: str, n: int, cfg: AsicConfig, **shape: int) -> AsicWork:
-    """Work of op `kind` on n elements; unknown kinds or shape keys are PimsimErrors."""
-    fn = ASIC_OPS.get(kind)
-    if fn is None:
-        raise PimsimError(f"unknown ASIC op kind {kind!r} (known: {', '.join(sorted(ASIC_OPS))})")
-    params = list(inspect.signature(fn).parameters.values())[2:]  # after n, cfg
-    accepted = [p.name for p in params]
-    for key in shape:
-        if key not in accepted:
-            raise PimsimError(f"unknown shape key for {kind!r} (accepted: {', '.join(accepted) or 'none'})",
-                              key=key)
-    for p in params:
-        if p.default is inspect.Parameter.empty and p.name not in shape:
-            raise PimsimError(f"op {kind!r} needs shape key {p.name!r}", key=p.name)
-    return fn(n, cfg, **shape)
-
-
-def asic_cycles_to_seconds(cycles: int, cfg: AsicConfig) -> float:
-    """ASIC cycles at clock_mhz to seconds."""
-    if cycles < 0:
-        raise PimsimError(f"cycles must be >= 0, got {cycles}")
-    return cycles / (cfg.clock_mhz * 1e6)
+def units(cfg: AsicConfig) -> dict[str, tuple[int, int, int]]:
+    """The datapaths this design needs: name -> (BF16 adders, multipliers, comparators)."""
+    lanes = cfg.vector_lanes
+    return {
+        "vector lanes (one ALU each)": (lanes, lanes, lanes),
+        "lane reduction tree": (lanes - 1 if cfg.reduction_tree else 0, 0, 0),
+        "scalar unit": (1, 1, 0),
+    }
