@@ -23,8 +23,8 @@ def asic_model(cfg: AsicConfig, where: str = "") -> ModuleType:
     """The model ``cfg.model`` names; an unknown name is a one-line error on ``asic.model``."""
     model = ASIC_MODELS.get(cfg.model)
     if model is None:
-        raise PimsimError(f"unknown ASIC model {cfg.model!r}" + did_you_mean(cfg.model, list(ASIC_MODELS))
-                          + f" (known: {', '.join(ASIC_MODELS)})", where=where, key="asic.model")
+        raise PimsimError(f"unknown ASIC model {cfg.model!r}" + did_you_mean(cfg.model, list(ASIC_MODELS)),
+                          where=where, key="asic.model")
     return model
 
 

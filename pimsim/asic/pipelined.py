@@ -30,7 +30,7 @@ gelu       ceil(n / L) + adds + muls                                    the whol
 argmax     ceil(n / L) + 1 + t                                          compare, lane tree
 layernorm  ceil(n / L) + 2 + t  +  7 + 4r  +  ceil(n / L) + 4           x*x, sum x and sum x^2
 softmax    ceil(N / L) + 1 + t  +  ceil(N / L) + 2 + 2k + t             running max per row
-           +  ceil(groups / L) + 1 + 3r  +  ceil(N / L) + 1
+           +  groups + 1 + 3r  +  ceil(N / L) + 1
 =========  ==========================================================  ===========================
 
 LayerNorm takes its statistics in one pass (sum of x and of x^2 together, variance = E[x^2] -
@@ -129,7 +129,7 @@ def softmax(n: int, cfg: AsicConfig, *, groups: int = 1) -> AsicWork:
     n, groups = count("n", n), count("groups", groups)
     total, k, r, lanes = n * groups, cfg.exp_taylor_order, cfg.reciprocal_newton_iterations, cfg.vector_lanes
     t = tree(total, cfg)
-    rest = (ceil_div(total, lanes) + 2 + 2 * k + t) + (ceil_div(groups, lanes) + 1 + 3 * r) + (ceil_div(total, lanes) + 1)
+    rest = (ceil_div(total, lanes) + 2 + 2 * k + t) + (groups + 1 + 3 * r) + (ceil_div(total, lanes) + 1)
     adds = total * (1 + k) + (total - groups) + groups * (1 + r)
     muls = total * k + groups * 2 * r + total
     return _stream(total, cfg, 1 + t, adds=adds, muls=muls, compares=total - groups,
@@ -152,7 +152,7 @@ def units(cfg: AsicConfig) -> dict[str, tuple[int, int, int]]:
         "scalar unit (rsqrt)": (1 + r_rsqrt, 1 + 3 * r_rsqrt, 0),
         "softmax max": (0, 0, lanes + tree_adders),
         "softmax exp + sum": (lanes * (1 + k) + lanes + tree_adders, lanes * k, 0),
-        "softmax reciprocal": (lanes * (1 + r_rec), lanes * 2 * r_rec, 0),
+        "softmax reciprocal": (1 + r_rec, 2 * r_rec, 0),
         "softmax scaling": (0, lanes, 0),
         "GELU": (lanes * gelu_adds, lanes * gelu_muls, 0),
         "argmax": (0, 0, lanes + tree_adders),

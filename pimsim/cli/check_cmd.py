@@ -7,6 +7,8 @@ import json
 from rich.console import Console
 from rich.table import Table
 
+from pimsim.asic.area import asic_area_mm2, unit_counts
+from pimsim.asic.models import asic_model
 from pimsim.config import load_hwconfig
 from pimsim.config.timing import PARAMS
 from pimsim.dram.refresh import make_refresh
@@ -26,6 +28,8 @@ def run(args) -> int:
     hw = load_hwconfig(args.config, args.sets)
     spec = build_spec(hw.dram)
     make_refresh(spec, args.config)  # the refresh policy name must be registered
+    if hw.asic is not None:
+        asic_model(hw.asic, args.config)  # so must the ASIC model
     if args.json:
         print(json.dumps({"config_hash": hw.config_hash, **hw.resolved()}, indent=2, sort_keys=True))
         return 0
@@ -58,4 +62,12 @@ def run(args) -> int:
     for k, v in hw.energy.model_dump().items():
         en.add_row(k, str(v))
     console.print(en)
+    if hw.asic is not None:
+        area = asic_area_mm2(hw.asic)
+        adds, muls, cmps = unit_counts(hw.asic)
+        size = Table(title=f"ASIC ({hw.asic.model}) area in 28 nm, mm^2 (pimsim/asic/area.py)", show_header=False)
+        for k, v in area.items():
+            size.add_row(k, f"{v:.3f}")
+        size.add_row("datapath units", f"{adds} adders, {muls} multipliers, {cmps} comparators")
+        console.print(size)
     return 0

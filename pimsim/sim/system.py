@@ -30,6 +30,7 @@ from typing import Optional, Union
 
 import simpy
 
+from pimsim.asic.models import asic_model
 from pimsim.asic.work import AsicWork
 from pimsim.config.hw import HwConfig
 from pimsim.config.validate import did_you_mean
@@ -82,6 +83,7 @@ class System:
         if sim.engine not in ENGINES:
             raise PimsimError(f"unknown engine {sim.engine!r}" + did_you_mean(sim.engine, list(ENGINES)),
                               where=hw.source, key="sim.engine")
+        asic_model(self.asic, hw.source)  # the ASIC model must be registered
         one = hw.dram.model_copy(update={"channels": 1})
         self.spec = build_pim_spec(one, pim, hw.source)
         shared: dict = {}  # identical channels share what the fast engine learns
