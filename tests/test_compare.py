@@ -12,8 +12,9 @@ import pytest
 from pimsim.cli.main import main
 
 FIGURES = ("speedup", "energy_efficiency", "latency_breakdown", "energy_breakdown", "token_latency")
-COLUMNS = ["model", "baseline", "pim_ms_per_token", "baseline_ms_per_token", "speedup", "pim_j_per_token",
-           "baseline_j_per_token", "energy_efficiency"]
+COLUMNS = ["model", "baseline", "phase", "pim_ms_per_token", "baseline_ms_per_token", "speedup", "pim_j_per_token",
+           "baseline_j_per_token", "energy_efficiency", "pim_prompt_ms_per_token", "baseline_prompt_ms_per_token",
+           "prompt_speedup", "pim_prompt_j_per_token", "baseline_prompt_j_per_token", "prompt_energy_efficiency"]
 
 
 def png_size(path) -> tuple[int, int]:
@@ -34,9 +35,15 @@ def test_compare_all_models_writes_the_tidy_table(comparison):
     rows = list(csv.DictReader(open(comparison / "compare.csv")))
     assert list(rows[0]) == COLUMNS
     assert len(rows) == 8 * 2
+    runs = {r["model"]: r for r in csv.DictReader(open(comparison / "pim_runs.csv"))}
     for r in rows:
+        assert r["phase"] == "generate"  # 1 prompt + 2 output tokens: one prompt pass, one generation pass
         assert float(r["speedup"]) == pytest.approx(float(r["baseline_ms_per_token"]) / float(r["pim_ms_per_token"]))
         assert float(r["energy_efficiency"]) > 1 and float(r["speedup"]) > 1
+        assert float(r["pim_ms_per_token"]) == pytest.approx(float(runs[r["model"]]["generate_ms_per_token"]))
+        assert float(r["pim_prompt_ms_per_token"]) == pytest.approx(float(runs[r["model"]]["prompt_ms_per_token"]))
+        # the generation pass runs the LM head, the one prompt pass here too (it yields token 1)
+        assert float(r["prompt_speedup"]) > 1
 
 
 def test_compare_draws_every_figure_as_png_and_svg_of_the_expected_size(comparison):

@@ -8,8 +8,9 @@ generic vector unit, this one gives each op its own pipelined datapath of ``vect
   elements a cycle once full: ``ceil(n / L)`` cycles plus its depth, the length of its dependent
   operation chain (GELU of order 7: 14 stages). More arithmetic per element costs area, not time.
 - a reduction accumulates into L lane accumulators as the data passes, then combines the lanes in
-  ``tree(m) = ceil(log2 m)`` adder-tree stages (m = min(n, L) filled lanes; ``m - 1`` serial steps
-  without ``reduction_tree``). Softmax's rows are reduced together, each element tagged with its row
+  ``tree(m) = ceil(log2 m)`` adder-tree stages (m = ceil(n / ceil(n / L)) filled lanes: the data
+  spread evenly over as few lanes as its pass count needs; ``m - 1`` serial steps without
+  ``reduction_tree``). Softmax's rows are reduced together, each element tagged with its row
   (a segmented reduction), so a head's short row does not leave lanes idle.
 - scalar steps (the LayerNorm statistics, the rsqrt seed and its Newton steps) run in order on a
   scalar unit, one cycle each; a reciprocal per softmax row runs on an L-lane Newton pipeline.
@@ -18,7 +19,7 @@ generic vector unit, this one gives each op its own pipelined datapath of ``vect
   residual, scale, GELU, argmax, LayerNorm's statistics and softmax's running maximum. The system
   overlaps that pass with its producer (``sim.system``); the rest (``AsicWork.rest``) follows.
 
-Per op (t = tree(min(n, L)), N = groups * n for softmax, k = exp_taylor_order, r = Newton steps):
+Per op (t = tree(n), N = groups * n for softmax, k = exp_taylor_order, r = Newton steps):
 
 =========  ==========================================================  ===========================
 op         cycles (stream + depth + rest)                              first pass
@@ -60,8 +61,10 @@ def _register(kind: str) -> Callable[[Callable[..., AsicWork]], Callable[..., As
 
 
 def tree(n: int, cfg: AsicConfig) -> int:
-    """Stages combining the filled lane accumulators of an n-element reduction into one value."""
-    filled = min(n, cfg.vector_lanes)
+    """Stages combining the filled lane accumulators of an n-element reduction into one value. The
+    elements spread evenly over as few lanes as the pass count allows: ceil(n / ceil(n / L)) lanes
+    (130 elements on 129 lanes take 2 cycles either way, so they fill 65 lanes, not 129)."""
+    filled = ceil_div(n, ceil_div(n, cfg.vector_lanes))
     return (filled - 1).bit_length() if cfg.reduction_tree else filled - 1
 
 

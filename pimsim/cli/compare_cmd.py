@@ -67,11 +67,14 @@ def run_comparison(hw, models: list[str], baselines: list[str], prompt_tokens, o
         res = simulate_generation(hw, w)
         m = metrics(res, 0.0)
         passes = list(generation_ops(w))
-        results = {b: baseline_estimate(b, w, passes=passes) for b in baselines}
+        by_phase = {"prompt": [p for p in passes if p[1]], "generate": [p for p in passes if not p[1]]}
+        results = {b: {phase: baseline_estimate(b, w, passes=ps) for phase, ps in by_phase.items() if ps}
+                   for b in baselines}
         rows += comparison_rows(m, results)
         runs.append(run_row(m))
         tck_ms = hw.dram.tck_ns * 1e-6
-        tokens += [{"model": w.name, "position": t.position, "ms": t.cycles * tck_ms} for t in res.tokens]
+        tokens += [{"model": w.name, "position": t.position, "phase": "prompt" if t.prompt else "generate",
+                    "ms": t.cycles * tck_ms} for t in res.tokens]
     config = {"hw": hw.resolved(), "models": models, "baselines": baselines,
               "prompt_tokens": prompt_tokens, "output_tokens": output_tokens}
     digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
@@ -91,7 +94,8 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(rows, sort_keys=True))
         return 0
-    table = Table(title=f"pimsim compare: {title}  ({time.perf_counter() - t0:.1f} s)")
+    table = Table(title=f"pimsim compare: {title}  ({time.perf_counter() - t0:.1f} s); "
+                        f"{rows[0]['phase'] if rows else 'generate'} passes")
     for col in ("model", "baseline", "PIM ms/token", "baseline ms/token", "speedup", "energy efficiency"):
         table.add_column(col)
     for r in rows:

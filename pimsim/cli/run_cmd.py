@@ -91,6 +91,10 @@ def _print(m: dict, folder: Path) -> None:
         ("latency", f"{m['ms_per_token']:.4f} ms/token  ({m['tokens_per_s']:,.0f} tokens/s, "
                     f"{m['latency_s'] * 1e3:.3f} ms in all)"),
         ("energy", f"{m['j_per_token'] * 1e3:.4f} mJ/token  ({m['energy_j'] * 1e3:.3f} mJ in all)"),
+        *[(f"{name} passes", f"{p['ms_per_token']:.4f} ms/token, {p['j_per_token'] * 1e3:.4f} mJ/token "
+                             f"({p['passes']} passes)") for name, p in m["phases"].items()],
+        ("work split", f"VMM {m['vmm_share']:.1%}  " + "  ".join(
+            f"{k.replace('_', ' ')} {v / m['latency_s']:.1%}" for k, v in m["work_s"].items() if k != "vmm")),
         ("time split", "  ".join(f"{k} {v / m['latency_s']:.1%}" for k, v in m["breakdown_s"].items())),
         ("energy split", "  ".join(f"{k.replace('dram_', '').replace('asic_', 'asic ')} {v / m['energy_j']:.1%}"
                                    for k, v in m["energy_breakdown_j"].items() if v)),

@@ -1,11 +1,17 @@
 """A comparison folder: PIM runs of several models beside GPU/CPU baselines.
 
 Files: compare.csv / compare.md (one row per model and baseline: model,
-baseline, pim_ms_per_token, baseline_ms_per_token, speedup,
-pim_j_per_token, baseline_j_per_token, energy_efficiency), pim_runs.csv
-(per model: latency and energy per token, split by category), tokens.csv
-(per model and forward pass), config.json, and the figures. ``pimsim plot``
-redraws the figures from these tables alone.
+baseline, phase, pim_ms_per_token, baseline_ms_per_token, speedup,
+pim_j_per_token, baseline_j_per_token, energy_efficiency, and the same for
+the prompt passes), pim_runs.csv (per model: latency and energy per token,
+split by category and by phase), tokens.csv (per model and forward pass),
+config.json, and the figures. ``pimsim plot`` redraws the figures from these
+tables alone.
+
+The headline columns compare the generation passes (``phase`` "generate"):
+decode latency is what LLM-Viewer and LLMCompass report, and each such pass
+runs the LM head. A run without generation passes (fewer than 2 output
+tokens) compares its prompt passes (``phase`` "prompt").
 """
 
 from __future__ import annotations
@@ -17,25 +23,43 @@ import pandas as pd
 
 from pimsim.report.figures import CATEGORIES, comparison_figures
 
-COLUMNS = ["model", "baseline", "pim_ms_per_token", "baseline_ms_per_token", "speedup", "pim_j_per_token",
-           "baseline_j_per_token", "energy_efficiency"]
+COLUMNS = ["model", "baseline", "phase", "pim_ms_per_token", "baseline_ms_per_token", "speedup", "pim_j_per_token",
+           "baseline_j_per_token", "energy_efficiency", "pim_prompt_ms_per_token", "baseline_prompt_ms_per_token",
+           "prompt_speedup", "pim_prompt_j_per_token", "baseline_prompt_j_per_token", "prompt_energy_efficiency"]
+SHOWN = COLUMNS[:9]  # compare.md: the headline
 
 
-def comparison_rows(pim: dict, baselines: dict[str, object]) -> list[dict]:
-    """Rows for one model: ``pim`` is its run metrics, ``baselines`` name -> BaselineResult."""
+def headline_phase(pim: dict) -> str:
+    """The phase the headline compares: generation passes when the run has any."""
+    return "generate" if "generate" in pim["phases"] else "prompt"
+
+
+def comparison_rows(pim: dict, baselines: dict[str, dict[str, object]]) -> list[dict]:
+    """Rows for one model: ``pim`` is its run metrics, ``baselines`` name -> phase -> BaselineResult
+    over that phase's passes."""
     rows = []
-    for name, b in baselines.items():
-        rows.append({"model": pim["model"], "baseline": name, "pim_ms_per_token": pim["ms_per_token"],
-                     "baseline_ms_per_token": b.ms_per_token, "speedup": b.ms_per_token / pim["ms_per_token"],
-                     "pim_j_per_token": pim["j_per_token"], "baseline_j_per_token": b.j_per_token,
-                     "energy_efficiency": b.j_per_token / pim["j_per_token"]})
+    head = headline_phase(pim)
+    for name, by_phase in baselines.items():
+        row = {"model": pim["model"], "baseline": name, "phase": head}
+        for phase, prefix in ((head, ""), ("prompt", "prompt_")):
+            p, b = pim["phases"].get(phase), by_phase.get(phase)
+            if p is None or b is None:
+                continue
+            row.update({f"pim_{prefix}ms_per_token": p["ms_per_token"], f"baseline_{prefix}ms_per_token": b.ms_per_token,
+                        f"{prefix}speedup": b.ms_per_token / p["ms_per_token"],
+                        f"pim_{prefix}j_per_token": p["j_per_token"], f"baseline_{prefix}j_per_token": b.j_per_token,
+                        f"{prefix}energy_efficiency": b.j_per_token / p["j_per_token"]})
+        rows.append(row)
     return rows
 
 
 def run_row(m: dict) -> dict:
     n = m["forward_passes"]
     row = {"model": m["model"], "ms_per_token": m["ms_per_token"], "j_per_token": m["j_per_token"],
-           "row_hit_rate": m["row_hit_rate"], "mac_utilization": m["mac_utilization"]}
+           "row_hit_rate": m["row_hit_rate"], "mac_utilization": m["mac_utilization"], "vmm_share": m["vmm_share"]}
+    for phase, p in m["phases"].items():
+        row.update({f"{phase}_ms_per_token": p["ms_per_token"], f"{phase}_j_per_token": p["j_per_token"]})
+    row.update({f"work_{k}_ms_per_token": v * 1e3 / n for k, v in m["work_s"].items()})
     row.update({f"{c}_ms_per_token": m["breakdown_s"][c] * 1e3 / n for c in CATEGORIES})
     row.update({f"energy_{k}_mj_per_token": v * 1e3 / n for k, v in m["energy_breakdown_j"].items()})
     t = m["traffic"]
@@ -46,9 +70,9 @@ def run_row(m: dict) -> dict:
 
 
 def markdown_table(table: pd.DataFrame) -> str:
-    head = "| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS) + "\n"
+    head = "| " + " | ".join(SHOWN) + " |\n|" + "---|" * len(SHOWN) + "\n"
     body = "".join("| " + " | ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row) + " |\n"
-                   for row in table[COLUMNS].itertuples(index=False))
+                   for row in table[SHOWN].itertuples(index=False))
     return head + body
 
 

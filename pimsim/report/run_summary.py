@@ -3,7 +3,7 @@
 Run folder (``--out``, default reports/runs/<model>-<hw>-<hash>):
   config.json      the resolved hardware config, workload and their hash
   ops.csv          per op: kind, calls, cycles, seconds, share, cycles by category
-  tokens.csv       per forward pass: position, prompt or generated, context, cycles, ms
+  tokens.csv       per forward pass: position, prompt or generated, context, cycles, ms, mJ
   summary.json     the metrics below (``pimsim run --json`` prints the same object)
   summary.md       a readable summary
 Everything but ``wall_s`` is a function of the inputs: same inputs, same bytes.
@@ -66,8 +66,54 @@ def metrics(res: RunResult, wall_s: float) -> dict:
         "refreshes": res.refreshes,
         "mapping": res.placement.summary(),
         "traffic": traffic(counts, res.without_pim_bytes, d.request_bytes, passes),
+        "phases": phase_metrics(res),
+        "work_s": {k: v * tck for k, v in work_cycles(res).items()},
+        "vmm_share": vmm_share(res),
         "wall_s": round(wall_s, 3),
     }
+
+
+VMM_KINDS = ("gemv", "attn_score", "attn_value")
+PIM_PARTS = ("vmm", "transfer", "refresh")
+
+
+def work_cycles(res: RunResult) -> dict[str, int]:
+    """Cycles by the work that takes them, summing to the run: ``vmm`` the PIM instructions of the
+    GEMVs and attention (MAC bursts with the input loads and result reads they are decoded into, and
+    refresh inside them); ``asic`` the ASIC time not hidden behind them; ``kv_write`` and ``embedding``
+    the PIM time of KV-cache writes and embedding-row reads."""
+    out = {"vmm": 0, "asic": 0, "kv_write": 0, "embedding": 0}
+    for row in res.op_cycles.values():
+        pim = sum(row.get(k, 0) for k in PIM_PARTS)
+        kind = row["kind"]
+        key = "vmm" if kind in VMM_KINDS else "kv_write" if kind == "kv_write" else "embedding" if kind == "embed" else None
+        if key is not None:
+            out[key] += pim
+        out["asic"] += row.get("asic", 0) + (pim if key is None else 0)
+    return out
+
+
+def vmm_share(res: RunResult) -> float:
+    """The VMM instructions' share of the run's latency (the PIM-GPT paper's VMM share)."""
+    work = work_cycles(res)
+    total = sum(work.values())
+    return work["vmm"] / total if total else 0.0
+
+
+def phase_metrics(res: RunResult) -> dict:
+    """Latency and energy of the prompt passes and of the generation passes, apart (phases with
+    passes only). The two add up to the run's totals."""
+    hw, d = res.hw, res.hw.dram
+    tck = d.tck_ns * 1e-9
+    out = {}
+    for name, ph in res.phases.items():
+        if not ph.passes:
+            continue
+        seconds = ph.cycles * tck
+        joules = _joules(hw, ph.command_counts, seconds, ph.asic)
+        out[name] = {"passes": ph.passes, "latency_s": seconds, "ms_per_token": seconds * 1e3 / ph.passes,
+                     "energy_j": joules, "j_per_token": joules / ph.passes}
+    return out
 
 
 def _csv(rows: list[dict]) -> str:
@@ -90,9 +136,17 @@ def op_rows(res: RunResult) -> list[dict]:
 
 
 def token_rows(res: RunResult) -> list[dict]:
-    tck_ms = res.hw.dram.tck_ns * 1e-6
+    hw, d = res.hw, res.hw.dram
+    tck_ms = d.tck_ns * 1e-6
     return [{"position": t.position, "phase": "prompt" if t.prompt else "generate", "context": t.context,
-             "cycles": t.cycles, "ms": f"{t.cycles * tck_ms:.6f}"} for t in res.tokens]
+             "cycles": t.cycles, "ms": f"{t.cycles * tck_ms:.6f}",
+             "mj": f"{_joules(hw, t.command_counts, t.cycles * tck_ms * 1e-3, t.asic) * 1e3:.9g}"}
+            for t in res.tokens]
+
+
+def _joules(hw, counts: dict, seconds: float, asic) -> float:
+    d = hw.dram
+    return sum(energy_pj(action_counts(counts, d), hw.energy, seconds, d.channels, asic, hw.source).values()) * 1e-12
 
 
 def markdown(m: dict) -> str:
@@ -104,6 +158,10 @@ def markdown(m: dict) -> str:
         f"- latency: {m['latency_s'] * 1e3:.4f} ms total, {m['ms_per_token']:.4f} ms per token, "
         f"{m['tokens_per_s']:.1f} tokens/s",
         f"- energy: {m['energy_j'] * 1e3:.4f} mJ total, {m['j_per_token'] * 1e3:.4f} mJ per token",
+        *[f"- {name} passes: {p['passes']}, {p['ms_per_token']:.4f} ms and {p['j_per_token'] * 1e3:.4f} mJ per token"
+          for name, p in m["phases"].items()],
+        f"- VMM instructions {m['vmm_share']:.2%} of the latency; the rest: "
+        + ", ".join(f"{k} {v / m['latency_s']:.2%}" for k, v in m["work_s"].items() if k != "vmm"),
         f"- row-hit rate {m['row_hit_rate']:.4f}, MAC utilization {m['mac_utilization']:.4f}, "
         f"refreshes {m['refreshes']}",
         f"- engine {m['engine']}, overlap {m['overlap']}, config hash {m['config_hash']}",

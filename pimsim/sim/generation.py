@@ -30,6 +30,21 @@ class TokenRecord:
     prompt: bool
     context: int
     cycles: int
+    command_counts: dict[str, int] = field(default_factory=dict)  # DRAM commands of this pass
+    asic: AsicWork = AsicWork(0, 0, 0, 0, 0)  # ASIC work of this pass
+
+
+@dataclass
+class Phase:
+    """The forward passes of one phase (prompt or generation) and what they did."""
+
+    passes: int = 0
+    cycles: int = 0
+    command_counts: dict[str, int] = field(default_factory=dict)
+    asic: AsicWork = AsicWork(0, 0, 0, 0, 0)
+
+
+PHASES = ("prompt", "generate")
 
 
 @dataclass
@@ -46,6 +61,7 @@ class RunResult:
     asic: AsicWork
     useful_macs: int  # multiply-adds the model needs (GEMV + attention)
     without_pim_bytes: dict[str, int]  # what a processor without PIM moves to/from DRAM for the same ops
+    phases: dict[str, Phase] = field(default_factory=dict)  # prompt passes and generation passes apart
     extra: dict = field(default_factory=dict)
 
 
@@ -99,6 +115,22 @@ def _profile(programs: tuple, cache: dict) -> tuple:
     return hit[1]
 
 
+def _charge(phase: Phase, token: TokenRecord, system: System, seen: tuple) -> tuple:
+    """Add the commands and ASIC work done since ``seen`` to ``token`` and its ``phase``; return the
+    new ``seen``."""
+    counts, asic = system.command_counts(), system.asic_total
+    before, asic_before = seen
+    for name, n in counts.items():
+        if n != before.get(name, 0):
+            delta = n - before.get(name, 0)
+            phase.command_counts[name] = phase.command_counts.get(name, 0) + delta
+            token.command_counts[name] = token.command_counts.get(name, 0) + delta
+    work = AsicWork(asic.cycles - asic_before.cycles, asic.adds - asic_before.adds, asic.muls - asic_before.muls,
+                    asic.compares - asic_before.compares, asic.sram_bytes - asic_before.sram_bytes)
+    phase.asic, token.asic = phase.asic + work, token.asic + work
+    return counts, asic
+
+
 @contextmanager
 def no_cyclic_gc():
     """Suspend the cyclic garbage collector: its full passes would walk every engine snapshot the
@@ -130,6 +162,8 @@ def simulate_generation(hw: HwConfig, workload: Workload, mapping: str = "pimgpt
     elem_bytes = hw.require("pim").element_bytes
     work_cache: dict = {}
     passes = list(generation_ops(workload)) if passes is None else passes
+    phases = {name: Phase() for name in PHASES}
+    seen = ({}, system.asic_total)  # counts and ASIC work so far, for each pass's share
     with no_cyclic_gc():
         for i, (position, prompt, ops) in enumerate(passes):
             mapped = mapper.token(position, ops)
@@ -137,6 +171,9 @@ def simulate_generation(hw: HwConfig, workload: Workload, mapping: str = "pimgpt
             start, first = system.now, len(system.records)
             system.run(steps)
             tokens.append(TokenRecord(position, prompt, position + 1, system.now - start))
+            phase = phases[PHASES[0] if prompt else PHASES[1]]
+            phase.passes, phase.cycles = phase.passes + 1, phase.cycles + tokens[-1].cycles
+            seen = _charge(phase, tokens[-1], system, seen)
             kinds = {m.name: m.kind for m in mapped}
             for rec in system.records[first:]:
                 row = op_cycles.setdefault(rec.name, {"kind": kinds.get(rec.name, ""), "calls": 0, "cycles": 0})
@@ -153,6 +190,8 @@ def simulate_generation(hw: HwConfig, workload: Workload, mapping: str = "pimgpt
             if progress:
                 progress(i + 1, len(passes))
     system.finish()
+    if tokens:  # refreshes while the channels idle to the end belong to the last pass
+        _charge(phases[PHASES[0] if tokens[-1].prompt else PHASES[1]], tokens[-1], system, seen)
     return RunResult(hw, workload, placement, system.now, tokens, op_cycles, system.breakdown(),
-                     system.command_counts(), system.refreshes(), system.asic_total, useful, plain,
+                     system.command_counts(), system.refreshes(), system.asic_total, useful, plain, phases,
                      extra={"records": system.records, "channels": system.channels.objs} if keep_records else {})
