@@ -18,6 +18,9 @@ generic vector unit, this one gives each op its own pipelined datapath of ``vect
   out of the banks unit by unit, or the output of the op before it): the partial-sum reduction, bias,
   residual, scale, GELU, argmax, LayerNorm's statistics and softmax's running maximum. The system
   overlaps that pass with its producer (``sim.system``); the rest (``AsicWork.rest``) follows.
+- the closing pass of LayerNorm and of softmax (``AsicWork.out_cycles``) feeds the global-buffer
+  write that opens the next GEMV, element by element: that write starts while the pass runs,
+  as early as it can without overtaking it (``sim.system``).
 
 Per op (t = tree(n), N = groups * n for softmax, k = exp_taylor_order, r = Newton steps):
 
@@ -31,7 +34,7 @@ gelu       ceil(n / L) + adds + muls                                    the whol
 argmax     ceil(n / L) + 1 + t                                          compare, lane tree
 layernorm  ceil(n / L) + 2 + t  +  7 + 4r  +  ceil(n / L) + 4           x*x, sum x and sum x^2
 softmax    ceil(N / L) + 1 + t  +  ceil(N / L) + 2 + 2k + t             running max per row
-           +  groups + 1 + 3r  +  ceil(N / L) + 1
+           +  max(0, groups - ceil(N / L)) + 1 + 3r  +  ceil(n / L) + 1
 =========  ==========================================================  ===========================
 
 LayerNorm takes its statistics in one pass (sum of x and of x^2 together, variance = E[x^2] -
@@ -39,6 +42,9 @@ mean^2), then 7 + 4r scalar operations (mean, E[x^2], mean^2, variance, + eps, r
 r Newton steps of 3 muls + 1 add), then one normalising pass (x - mean) * rsqrt * gamma + beta.
 Softmax: running max (streams), then exp(x - max) by Horner's rule with the row sums accumulated in
 the same pass, the reciprocal of each row sum (seed + r steps of mul, sub, mul), one scaling pass.
+Rows pipeline through these units: a row's reciprocal starts when its sum is complete (one a cycle,
+so it falls behind only when rows are shorter than the lanes), its scaling when its reciprocal is;
+after the last row's sum only the Newton depth and the last row's scaling are left.
 Operation counts are those of these algorithms (they set the energy); ``sram_bytes`` counts every
 pass's vector reads and its output write, 2 bytes per element, as in ``simd``.
 """
@@ -69,10 +75,10 @@ def tree(n: int, cfg: AsicConfig) -> int:
 
 
 def _stream(n: int, cfg: AsicConfig, depth: int, adds: int = 0, muls: int = 0, compares: int = 0,
-            sram: int = 0, rest: int = 0, passes_on: bool = True) -> AsicWork:
+            sram: int = 0, rest: int = 0, passes_on: bool = True, out: int = 0) -> AsicWork:
     """Work whose first pass streams n elements through a datapath ``depth`` stages deep."""
     stream = ceil_div(n, cfg.vector_lanes)
-    return AsicWork(stream + depth + rest, adds, muls, compares, sram, stream, depth, passes_on)
+    return AsicWork(stream + depth + rest, adds, muls, compares, sram, stream, depth, passes_on, out)
 
 
 @_register("reduce")
@@ -123,7 +129,8 @@ def layernorm(n: int, cfg: AsicConfig) -> AsicWork:
     scalar_adds, scalar_muls = 3 + r, 4 + 3 * r
     rest = scalar_adds + scalar_muls + ceil_div(n, cfg.vector_lanes) + 4
     return _stream(n, cfg, 2 + tree(n, cfg), adds=2 * (n - 1) + scalar_adds + 2 * n,
-                   muls=n + scalar_muls + 2 * n, sram=ELEMENT_BYTES * n * 5, rest=rest, passes_on=False)
+                   muls=n + scalar_muls + 2 * n, sram=ELEMENT_BYTES * n * 5, rest=rest, passes_on=False,
+                   out=ceil_div(n, cfg.vector_lanes))
 
 
 @_register("softmax")
@@ -132,11 +139,14 @@ def softmax(n: int, cfg: AsicConfig, *, groups: int = 1) -> AsicWork:
     n, groups = count("n", n), count("groups", groups)
     total, k, r, lanes = n * groups, cfg.exp_taylor_order, cfg.reciprocal_newton_iterations, cfg.vector_lanes
     t = tree(total, cfg)
-    rest = (ceil_div(total, lanes) + 2 + 2 * k + t) + (groups + 1 + 3 * r) + (ceil_div(total, lanes) + 1)
+    # rows pipeline through the units: a row's reciprocal starts when its sum is done, its scaling
+    # when its reciprocal is; after the last row's sum only the Newton depth and its scaling remain
+    behind = max(0, groups - ceil_div(total, lanes))  # more rows than cycles: reciprocals fall behind
+    rest = (ceil_div(total, lanes) + 2 + 2 * k + t) + (behind + 1 + 3 * r) + (ceil_div(n, lanes) + 1)
     adds = total * (1 + k) + (total - groups) + groups * (1 + r)
     muls = total * k + groups * 2 * r + total
     return _stream(total, cfg, 1 + t, adds=adds, muls=muls, compares=total - groups,
-                   sram=ELEMENT_BYTES * total * 5, rest=rest, passes_on=False)
+                   sram=ELEMENT_BYTES * total * 5, rest=rest, passes_on=False, out=ceil_div(total, lanes))
 
 
 def units(cfg: AsicConfig) -> dict[str, tuple[int, int, int]]:

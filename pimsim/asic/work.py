@@ -4,7 +4,8 @@ the models share (argument checks, the GELU polynomial's operation count, cycles
 A model that can consume its input as it arrives (the ``pipelined`` model) also says how: the
 throughput cycles of its first pass (``stream_cycles``, the cycles it spends on the whole input at
 its lane rate), that pass's pipeline depth (``depth``) and whether its output streams on to the next
-op (``passes_on``, element-wise work). The remaining ``cycles - stream_cycles - depth`` run after the
+op (``passes_on``, element-wise work), and how long its closing element-wise pass runs (``out_cycles``:
+the global-buffer write of the next GEMV can start while it runs). The remaining ``cycles - stream_cycles - depth`` run after the
 last input element has gone through (scalar steps, later passes). ``stream_cycles == 0``: the work
 cannot stream and runs as one block of ``cycles``.
 """
@@ -32,6 +33,8 @@ class AsicWork:
     stream_cycles: int = 0  # streaming models: cycles of the first pass over the whole input; 0: no streaming
     depth: int = 0  # pipeline depth of that first pass (input element in -> its output out)
     passes_on: bool = False  # the output leaves element by element (another op can stream on it)
+    out_cycles: int = 0  # cycles of a closing element-wise pass whose output a following global-buffer
+                         # write can take as it is produced (LayerNorm's and softmax's last pass)
 
     @property
     def rest(self) -> int:

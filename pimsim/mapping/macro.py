@@ -239,3 +239,8 @@ def readout_profile(program: Program) -> tuple[tuple[float, float], ...]:
     if not results or not done:
         return ((1.0, 1.0),)
     return tuple((at / done, r / results) for at, r in marks)
+
+
+def leading_gb_bursts(program: Program) -> int:
+    """Bursts of the global-buffer write a program opens with (0 if it opens with anything else)."""
+    return program[0].bursts if program and isinstance(program[0], GbWrite) else 0

@@ -17,7 +17,7 @@ from pimsim.asic.models import asic_work
 from pimsim.asic.work import AsicWork
 from pimsim.config.hw import HwConfig
 from pimsim.config.workload import Workload
-from pimsim.mapping.macro import command_count, readout_profile
+from pimsim.mapping.macro import command_count, leading_gb_bursts, readout_profile
 from pimsim.mapping.pimgpt import MAPPINGS, MappedOp
 from pimsim.mapping.placement import ModelPlacement, geometry, place_model
 from pimsim.sim.system import AsicStep, PimStep, Step, System
@@ -79,7 +79,9 @@ def to_steps(mapped: list[MappedOp], hw: HwConfig, work_cache: dict) -> list[Ste
         else:
             deps = tuple(last_of[n] for n in m.after if n in last_of)
         if m.programs is not None and any(m.programs):
-            steps.append(PimStep(m.name, m.programs, deps, _profile(m.programs, work_cache)))
+            busy = [p for p in m.programs if p]
+            lead = min(leading_gb_bursts(p) for p in busy) * hw.dram.timing["nCCDS"]
+            steps.append(PimStep(m.name, m.programs, deps, _profile(m.programs, work_cache), lead))
             deps = (len(steps) - 1,)
         for a in m.asic:
             work = work_cache.get(a)

@@ -20,6 +20,12 @@ passes its output on batch by batch. The consumer processes each batch in arriva
 its lane rate (a tandem pipeline: batch i leaves at max(its arrival, batch i-1 leaving) + its
 share of the stream cycles), then the pipeline depth and the work after the stream. The
 step itself is recorded from when it is issued, so its record holds only the time it adds.
+
+Hand-off: an ASIC step whose closing element-wise pass (``AsicWork.out_cycles``) produces the
+input vector of the PIM step right after it lets that step start early, by as much as both the
+pass and the PIM step's opening global-buffer write (``PimStep.lead_in``) last: the write then
+takes each element as it is produced and cannot overtake the pass. The ASIC itself stays busy
+until the pass ends (``asic_free``).
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ class PimStep:
     programs: tuple[Program, ...]  # one per channel; an empty program leaves the channel idle
     deps: Optional[tuple[int, ...]] = None  # indices of earlier steps it needs; None: every earlier step
     profile: tuple[tuple[float, float], ...] = NO_PROFILE  # (fraction of the step, share of its results)
+    lead_in: int = 0  # DRAM cycles of the global-buffer write every busy channel opens with
 
 
 @dataclass(frozen=True)
@@ -113,7 +120,7 @@ class System:
         work = step.work
         source = streams.get(step.stream_from) if step.stream_from is not None else None
         if source is None or not work.stream_cycles:
-            end = now + self.asic_cycles(work)
+            end = max(now, self.asic_free) + self.asic_cycles(work)
             return end, ((now, [(float(end), 1.0)], False) if work.passes_on else None)
         ratio = self.asic_ns / self.hw.dram.tck_ns
         t0, arrivals, from_pim = source
@@ -130,6 +137,15 @@ class System:
             out = [t + now - last if t > last else t for t in out]
         end = max(now, math.ceil(free + (work.depth + work.rest) * ratio - 1e-9))
         return end, ((t0, [(t, share) for t, (_, share) in zip(out, arrivals)], False) if work.passes_on else None)
+
+    def _hand_off(self, step: AsicStep, i: int, steps: list, now: int, end: int) -> int:
+        """When the PIM step after ``step`` may start: ``end``, or earlier by the overlap of the
+        closing pass with that step's opening global-buffer write (module docstring)."""
+        nxt = steps[i + 1] if i + 1 < len(steps) else None
+        if not (step.work.out_cycles and isinstance(nxt, PimStep) and nxt.lead_in and i in (nxt.deps or ())):
+            return end
+        ratio = self.asic_ns / self.hw.dram.tck_ns
+        return max(now, end - min(math.floor(step.work.out_cycles * ratio), nxt.lead_in))
 
     def _pim_stream(self, step: PimStep, rec: StepRecord) -> tuple:
         span = rec.end - rec.start
@@ -171,9 +187,10 @@ class System:
             self.records.append(rec)
             if isinstance(step, AsicStep):
                 self.asic_total = self.asic_total + step.work
-                rec.end, stream = self._asic_end(step, now, streams)
+                end, stream = self._asic_end(step, now, streams)
+                rec.end = self._hand_off(step, i, steps, now, end)
                 rec.time = {"asic": rec.end - now}
-                self.asic_free = rec.end
+                self.asic_free = end
                 if stream is not None:
                     streams[i] = stream
             else:
@@ -207,8 +224,9 @@ class System:
                 self.records.append(rec)
                 self.asic_total = self.asic_total + step.work
                 end, stream = self._asic_end(step, env.now, streams)
-                yield env.timeout(end - env.now)
-                rec.end, rec.time = env.now, {"asic": end - rec.start}
+                hand = self._hand_off(step, i, steps, env.now, end)
+                yield env.timeout(hand - env.now)
+                rec.end, rec.time = env.now, {"asic": hand - rec.start}
                 self.asic_free = end
                 if stream is not None:
                     streams[i] = stream
