@@ -76,16 +76,16 @@ def test_softmax_hand_count_two_rows_share_the_lanes():
     # n=8, 2 rows: N = 16 elements, t = tree(16) = 2, k=4, r=2.
     # max: ceil(16/4)=4, depth 1 + 2 = 3 (streams); 14 compares
     # exp + sums: 4 + (sub 1 + Horner 2*4 + acc 1) + t 2 = 16; adds 16 + 64 + 14, muls 64
-    # reciprocals keep pace (2 rows < 4 cycles): behind 0 + seed 1 + 2*3 = 7; adds 2*3, muls 2*4
+    # reciprocals keep pace (2 rows, 16 cycles): seed 1 + 2*3 = 7 after the last sum; adds 2*3, muls 2*4
     # the last row's scaling: ceil(8/4) + 1 = 3; muls 16.  Rest 16 + 7 + 3 = 26; total 4 + 3 + 26 = 33
     # adds 80 + 14 + 6 = 100; muls 64 + 8 + 16 = 88; SRAM 5 * 16 * 2 = 160
     assert asic_work("softmax", 8, CFG, groups=2) == AsicWork(33, 100, 88, 14, 160, 4, 3, False, out_cycles=4)
 
 
-def test_softmax_reciprocals_fall_behind_when_rows_are_shorter_than_the_lanes():
-    # n=2, 6 rows: N = 12, ceil(12/4) = 3 cycles of rows, 6 reciprocals -> 3 behind; t = tree(12) = 2
-    # 3 + 3 + (3 + 10 + 2) + (3 + 1 + 6) + (1 + 1) = 33
-    assert asic_work("softmax", 2, CFG, groups=6).cycles == 33
+def test_softmax_reciprocals_fall_behind_when_there_are_more_rows_than_cycles():
+    # n=1, 40 rows, L=64: N=40 in 1 cycle, t = tree(40) = 6; max + exp: 1 + 7 and 1 + 2 + 8 + 6 = 17
+    # cycles to the last sum, but 40 reciprocals take 40: 1 + 7 + 40 + (1 + 6) + (1 + 1) = 57
+    assert asic_work("softmax", 1, asic(vector_lanes=64), groups=40).cycles == 57
 
 
 def test_pipelined_does_the_same_arithmetic_as_simd_where_the_algorithm_is_the_same():

@@ -33,8 +33,8 @@ scale      ceil(n / L) + 1                                              1 mul
 gelu       ceil(n / L) + adds + muls                                    the whole polynomial
 argmax     ceil(n / L) + 1 + t                                          compare, lane tree
 layernorm  ceil(n / L) + 2 + t  +  7 + 4r  +  ceil(n / L) + 4           x*x, sum x and sum x^2
-softmax    ceil(N / L) + 1 + t  +  ceil(N / L) + 2 + 2k + t             running max per row
-           +  max(0, groups - ceil(N / L)) + 1 + 3r  +  ceil(n / L) + 1
+softmax    ceil(N / L) + 1 + t  +  max(ceil(N / L) + 2 + 2k + t, groups)   running max per row
+           +  1 + 3r  +  ceil(n / L) + 1
 =========  ==========================================================  ===========================
 
 LayerNorm takes its statistics in one pass (sum of x and of x^2 together, variance = E[x^2] -
@@ -42,9 +42,9 @@ mean^2), then 7 + 4r scalar operations (mean, E[x^2], mean^2, variance, + eps, r
 r Newton steps of 3 muls + 1 add), then one normalising pass (x - mean) * rsqrt * gamma + beta.
 Softmax: running max (streams), then exp(x - max) by Horner's rule with the row sums accumulated in
 the same pass, the reciprocal of each row sum (seed + r steps of mul, sub, mul), one scaling pass.
-Rows pipeline through these units: a row's reciprocal starts when its sum is complete (one a cycle,
-so it falls behind only when rows are shorter than the lanes), its scaling when its reciprocal is;
-after the last row's sum only the Newton depth and the last row's scaling are left.
+Rows pipeline through these units: a row's reciprocal starts when its sum is complete (one a cycle:
+the last leaves the seed no sooner than ``groups`` cycles into the exp pass), its scaling when its
+reciprocal is; after the last row's sum only the Newton depth and the last row's scaling are left.
 Operation counts are those of these algorithms (they set the energy); ``sram_bytes`` counts every
 pass's vector reads and its output write, 2 bytes per element, as in ``simd``.
 """
@@ -141,8 +141,9 @@ def softmax(n: int, cfg: AsicConfig, *, groups: int = 1) -> AsicWork:
     t = tree(total, cfg)
     # rows pipeline through the units: a row's reciprocal starts when its sum is done, its scaling
     # when its reciprocal is; after the last row's sum only the Newton depth and its scaling remain
-    behind = max(0, groups - ceil_div(total, lanes))  # more rows than cycles: reciprocals fall behind
-    rest = (ceil_div(total, lanes) + 2 + 2 * k + t) + (behind + 1 + 3 * r) + (ceil_div(n, lanes) + 1)
+    # (one reciprocal a cycle: the last leaves no sooner than `groups` cycles into the exp pass)
+    last_sum = ceil_div(total, lanes) + 2 + 2 * k + t
+    rest = max(last_sum, groups) + 1 + 3 * r + ceil_div(n, lanes) + 1
     adds = total * (1 + k) + (total - groups) + groups * (1 + r)
     muls = total * k + groups * 2 * r + total
     return _stream(total, cfg, 1 + t, adds=adds, muls=muls, compares=total - groups,
