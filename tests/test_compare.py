@@ -14,7 +14,8 @@ from pimsim.cli.main import main
 FIGURES = ("speedup", "energy_efficiency", "latency_breakdown", "energy_breakdown", "token_latency")
 COLUMNS = ["model", "baseline", "phase", "pim_ms_per_token", "baseline_ms_per_token", "speedup", "pim_j_per_token",
            "baseline_j_per_token", "energy_efficiency", "pim_prompt_ms_per_token", "baseline_prompt_ms_per_token",
-           "prompt_speedup", "pim_prompt_j_per_token", "baseline_prompt_j_per_token", "prompt_energy_efficiency"]
+           "prompt_speedup", "pim_prompt_j_per_token", "baseline_prompt_j_per_token", "prompt_energy_efficiency",
+           "baseline_overhead_ms_per_token"]
 
 
 def png_size(path) -> tuple[int, int]:
@@ -100,7 +101,9 @@ def test_reproduce_writes_the_report_with_the_paper_ranges_beside_ours(tmp_path,
     assert main(["reproduce", "--out", str(out), "--studies", "none", "--prompt-tokens", "1",
                  "--output-tokens", "1"]) == 0
     text = (out / "README.md").read_text()
-    assert "pimsim reproduce --out" in text and "| t4 |" in text and "41-137x" in text and "631-1074x" in text
+    assert "pimsim reproduce --out" in text and "41-137x" in text and "631-1074x" in text
+    assert "| speedup over the T4 | 41-137x |" in text and "| GPT3-XL: non-VMM share of the latency |" in text
+    assert "## The speedup gap, located" in text and "| gpt2-small | T4 |" in text
     assert "## Assumptions that drive the differences" in text
     assert (out / "compare" / "speedup.png").exists() and (out / ".gitignore").exists()
 

@@ -79,5 +79,5 @@ def run(args) -> int:
     command = (f"pimsim reproduce --out {args.out} --prompt-tokens {args.prompt_tokens} "
                f"--output-tokens {args.output_tokens}")
     about = {name: _leading_comment(SWEEP_DIR / f"{name}.yaml") for name in studies}
-    print(write_report(out, command, args.prompt_tokens, args.output_tokens, studies, about))
+    print(write_report(out, command, args.prompt_tokens, args.output_tokens, studies, about, hw))
     return 0

@@ -3,7 +3,7 @@
 Files: compare.csv / compare.md (one row per model and baseline: model,
 baseline, phase, pim_ms_per_token, baseline_ms_per_token, speedup,
 pim_j_per_token, baseline_j_per_token, energy_efficiency, and the same for
-the prompt passes), pim_runs.csv (per model: latency and energy per token,
+the prompt passes; the baseline's per-op host overhead per token), pim_runs.csv (per model: latency and energy per token,
 split by category and by phase), tokens.csv (per model and forward pass),
 config.json, and the figures. ``pimsim plot`` redraws the figures from these
 tables alone.
@@ -25,7 +25,8 @@ from pimsim.report.figures import CATEGORIES, comparison_figures
 
 COLUMNS = ["model", "baseline", "phase", "pim_ms_per_token", "baseline_ms_per_token", "speedup", "pim_j_per_token",
            "baseline_j_per_token", "energy_efficiency", "pim_prompt_ms_per_token", "baseline_prompt_ms_per_token",
-           "prompt_speedup", "pim_prompt_j_per_token", "baseline_prompt_j_per_token", "prompt_energy_efficiency"]
+           "prompt_speedup", "pim_prompt_j_per_token", "baseline_prompt_j_per_token", "prompt_energy_efficiency",
+           "baseline_overhead_ms_per_token"]
 SHOWN = COLUMNS[:9]  # compare.md: the headline
 
 
@@ -49,6 +50,9 @@ def comparison_rows(pim: dict, baselines: dict[str, dict[str, object]]) -> list[
                         f"{prefix}speedup": b.ms_per_token / p["ms_per_token"],
                         f"pim_{prefix}j_per_token": p["j_per_token"], f"baseline_{prefix}j_per_token": b.j_per_token,
                         f"{prefix}energy_efficiency": b.j_per_token / p["j_per_token"]})
+        b = by_phase.get(head)
+        if b is not None and b.passes:  # per-op host overhead (analytic baselines), in the headline phase
+            row["baseline_overhead_ms_per_token"] = b.breakdown.get("overhead", 0.0) * 1e3 / b.passes
         rows.append(row)
     return rows
 
@@ -89,11 +93,17 @@ def write_comparison(folder: Path, rows: list[dict], runs: list[dict], tokens: l
         tmp = folder / f".{name}.tmp"
         tmp.write_text(text)
         tmp.replace(folder / name)
-    return comparison_figures(table, run_table, token_table, folder, title)
+    return comparison_figures(table, run_table, token_table, folder, title, token_note(config))
+
+
+def token_note(config: dict) -> str:
+    """The token counts a comparison ran, for its figures."""
+    return f"{config.get('prompt_tokens', '?')} prompt + {config.get('output_tokens', '?')} generated tokens"
 
 
 def redraw(folder: Path) -> list[Path]:
     """The figures of a comparison folder, from its saved tables."""
-    title = json.loads((folder / "config.json").read_text()).get("title", folder.name)
+    config = json.loads((folder / "config.json").read_text())
     return comparison_figures(pd.read_csv(folder / "compare.csv"), pd.read_csv(folder / "pim_runs.csv"),
-                              pd.read_csv(folder / "tokens.csv"), folder, title)
+                              pd.read_csv(folder / "tokens.csv"), folder, config.get("title", folder.name),
+                              token_note(config))
