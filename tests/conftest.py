@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from pimsim.config.hw import build_hwconfig
+from pimsim.config.pim import AsicConfig
 from pimsim.dram.engine import Engine
 from pimsim.dram.spec import build_spec
 
@@ -66,3 +67,13 @@ class Driver:
 @pytest.fixture
 def drv(eng):
     return Driver(eng)
+
+
+def small_asic(model: str, **overrides) -> AsicConfig:
+    """An ASIC config small enough to count by hand: 4 lanes, 3 fill cycles, adder tree, exp order 4,
+    GELU order 5, reciprocal Newton 2, rsqrt Newton 3."""
+    fields = dict(model=model, clock_mhz=1000.0, vector_lanes=4, pipeline_fill_cycles=3, reduction_tree=True,
+                  exp_taylor_order=4, gelu_taylor_order=5, reciprocal_newton_iterations=2,
+                  rsqrt_newton_iterations=3, sram_kib=64)
+    fields.update(overrides)
+    return AsicConfig(**fields)

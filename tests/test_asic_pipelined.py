@@ -16,6 +16,7 @@ from pimsim.asic.pipelined import ASIC_OPS
 from pimsim.asic.work import AsicWork
 from pimsim.config import load_hwconfig
 from pimsim.config.pim import AsicConfig
+from tests.conftest import small_asic
 from pimsim.config.workload import resolve_workload
 from pimsim.errors import PimsimError
 from pimsim.mapping.macro import GbWrite, MacRows, readout_profile
@@ -26,11 +27,7 @@ HW = "hwconfigs/pimgpt.yaml"
 
 
 def asic(**overrides) -> AsicConfig:
-    fields = dict(model="pipelined", clock_mhz=1000.0, vector_lanes=4, pipeline_fill_cycles=3, reduction_tree=True,
-                  exp_taylor_order=4, gelu_taylor_order=5, reciprocal_newton_iterations=2,
-                  rsqrt_newton_iterations=3, sram_kib=64)
-    fields.update(overrides)
-    return AsicConfig(**fields)
+    return small_asic(overrides.pop("model", "pipelined"), **overrides)
 
 
 CFG = asic()

@@ -14,15 +14,12 @@ from pimsim.asic.models import asic_work
 from pimsim.asic.simd import ASIC_OPS
 from pimsim.asic.work import AsicWork, asic_cycles_to_seconds, gelu_ops_per_element
 from pimsim.config.pim import AsicConfig
+from tests.conftest import small_asic
 from pimsim.errors import PimsimError
 
 
 def asic(**overrides) -> AsicConfig:
-    fields = dict(model="simd", clock_mhz=1000.0, vector_lanes=4, pipeline_fill_cycles=3, reduction_tree=True,
-                  exp_taylor_order=4, gelu_taylor_order=5, reciprocal_newton_iterations=2,
-                  rsqrt_newton_iterations=3, sram_kib=64)
-    fields.update(overrides)
-    return AsicConfig(**fields)
+    return small_asic(overrides.pop("model", "simd"), **overrides)
 
 
 CFG = asic()

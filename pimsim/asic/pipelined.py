@@ -51,19 +51,11 @@ pass's vector reads and its output write, 2 bytes per element, as in ``simd``.
 
 from __future__ import annotations
 
-from typing import Callable
-
-from pimsim.asic.work import NO_WORK, AsicWork, ELEMENT_BYTES, ceil_div, count, gelu_ops_per_element
+from pimsim.asic.work import NO_WORK, AsicWork, ELEMENT_BYTES, OpWork, ceil_div, count, gelu_ops_per_element, registrar
 from pimsim.config.pim import AsicConfig
 
-ASIC_OPS: dict[str, Callable[..., AsicWork]] = {}
-
-
-def _register(kind: str) -> Callable[[Callable[..., AsicWork]], Callable[..., AsicWork]]:
-    def add(fn: Callable[..., AsicWork]) -> Callable[..., AsicWork]:
-        ASIC_OPS[kind] = fn
-        return fn
-    return add
+ASIC_OPS: dict[str, OpWork] = {}
+_register = registrar(ASIC_OPS)
 
 
 def tree(n: int, cfg: AsicConfig) -> int:

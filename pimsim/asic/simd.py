@@ -31,10 +31,8 @@ Work for G independent softmax rows is G times the work of one row.
 
 from __future__ import annotations
 
-from typing import Callable
-
 from pimsim.asic.work import NO_WORK, AsicWork, ELEMENT_BYTES, ceil_div as _ceil_div, count as _count
-from pimsim.asic.work import gelu_ops_per_element
+from pimsim.asic.work import OpWork, gelu_ops_per_element, registrar
 from pimsim.config.pim import AsicConfig
 
 
@@ -63,14 +61,8 @@ def _repeat(work: AsicWork, times: int) -> AsicWork:
                     work.compares * times, work.sram_bytes * times)
 
 
-ASIC_OPS: dict[str, Callable[..., AsicWork]] = {}
-
-
-def _register(kind: str) -> Callable[[Callable[..., AsicWork]], Callable[..., AsicWork]]:
-    def add(fn: Callable[..., AsicWork]) -> Callable[..., AsicWork]:
-        ASIC_OPS[kind] = fn
-        return fn
-    return add
+ASIC_OPS: dict[str, OpWork] = {}
+_register = registrar(ASIC_OPS)
 
 
 @_register("reduce")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass
+from typing import Callable
 
 from pimsim.config.pim import AsicConfig
 from pimsim.errors import PimsimError
@@ -91,3 +92,16 @@ def asic_cycles_to_seconds(cycles: int, cfg: AsicConfig) -> float:
     if cycles < 0:
         raise PimsimError(f"cycles must be >= 0, got {cycles}")
     return cycles / (cfg.clock_mhz * 1e6)
+
+
+OpWork = Callable[..., AsicWork]  # (n, cfg, **shape) -> AsicWork
+
+
+def registrar(table: dict[str, OpWork]) -> Callable[[str], Callable[[OpWork], OpWork]]:
+    """A decorator factory that files an op's work function under its kind in ``table``."""
+    def register(kind: str) -> Callable[[OpWork], OpWork]:
+        def add(fn: OpWork) -> OpWork:
+            table[kind] = fn
+            return fn
+        return add
+    return register
