@@ -1,3 +1,3 @@
 """pimsim: a cycle-accurate simulator of PIM-GPT style processing-in-memory."""
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
