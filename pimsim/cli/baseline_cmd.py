@@ -24,15 +24,26 @@ def register(sub) -> None:
     bsub = p.add_subparsers(dest="baseline_command", required=True, parser_class=type(p),
                             metavar="{measure-cpu,measure-gpu,host-params}")
 
-    c = bsub.add_parser("measure-cpu", help="time a real FP32 numpy GPT forward pass per token on this host")
+    c = bsub.add_parser("measure-cpu", help="time a GPT forward pass per token on this host: a numpy FP32 pass, "
+                                           "or Hugging Face transformers on PyTorch (--stack torch)")
     _common(c, default_tokens=16)
+    c.add_argument("--stack", choices=("numpy", "torch"), default="numpy",
+                   help="numpy: pimsim's own FP32 pass (default); torch: GPT2LMHeadModel, eager, KV cache")
+    c.add_argument("--dtype", choices=("fp32", "bf16"), default="fp32", help="--stack torch: weights' dtype")
+    c.add_argument("--threads", type=int, help="--stack torch: PyTorch threads (default: all cores)")
+    _torch_stack(c)
     c.add_argument("--device-name", default="host", help="the device column of the CSV row (default: host)")
     c.set_defaults(func=measure_cpu_cmd)
 
-    g = bsub.add_parser("measure-gpu", help="time a BF16 PyTorch GPT forward pass per token on the CUDA GPU")
+    g = bsub.add_parser("measure-gpu", help="time a GPT forward pass per token on the CUDA GPU")
     _common(g, default_tokens=16)
+    g.add_argument("--stack", choices=("static", "torch"), default="static",
+                   help="static: pimsim's BF16 step with a static KV cache, replayed as a CUDA graph (default); "
+                        "torch: Hugging Face GPT2LMHeadModel, eager, KV cache")
     g.add_argument("--no-cuda-graphs", dest="cuda_graphs", action="store_false",
-                   help="run the step eagerly instead of replaying a captured CUDA graph")
+                   help="--stack static: run the step eagerly instead of replaying a captured CUDA graph")
+    g.add_argument("--dtype", choices=("bf16", "fp16"), default="bf16", help="--stack torch: weights' dtype")
+    _torch_stack(g)
     g.add_argument("--device-name", help="the device column of the CSV row, e.g. h200 to match "
                                          "hwconfigs/baselines/h200.yaml (default: the GPU's name as CUDA reports it)")
     g.set_defaults(func=measure_gpu_cmd)
@@ -53,9 +64,32 @@ def _common(p, default_tokens: int) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
+def _torch_stack(p) -> None:
+    p.add_argument("--prompt-tokens", type=int, default=8, help="--stack torch: prompt length (default: 8)")
+    p.add_argument("--repeats", type=int, default=3, help="--stack torch: timed repeats after a warm-up (default: 3)")
+
+
+def _hf(args, device: str, what: str) -> int:
+    from pimsim.baselines.hf_measure import measure_hf
+
+    workload = resolve_workload(args.model)
+    res = measure_hf(workload.model, device, args.dtype, args.prompt_tokens, args.tokens, args.repeats,
+                     getattr(args, "threads", None), where=f"baseline {what}")
+    res.update(model=workload.name, device=args.device_name or res["device"])
+    load = "".join(f", load {res[k]:.2f} {k[9:]}" for k in ("load_avg_before", "load_avg_after")
+                   if res[k] is not None)
+    desc = (f"{args.dtype}, transformers {res['transformers']} GPT2LMHeadModel eager ({res['attention']}), "
+            f"torch {res['torch']}, {res['threads']} threads{load}, prompt pass "
+            f"{res['prompt_pass_ms']:.3f} ms for {res['prompt_tokens']} tokens"
+            + (f", generate() {res['generate_ms_per_token']:.3f} ms/token" if res["generate_ms_per_token"] else ""))
+    return _finish(args, res, f"pimsim baseline {what} --stack torch on {res['device']}, {desc}", desc)
+
+
 def measure_cpu_cmd(args) -> int:
     from pimsim.baselines.cpu_forward import measure_cpu
 
+    if args.stack == "torch":
+        return _hf(args, "cpu", "measure-cpu")
     workload = resolve_workload(args.model)
     res = measure_cpu(workload.model, args.tokens)
     res.update(model=workload.name, device=args.device_name)
@@ -68,6 +102,8 @@ def measure_cpu_cmd(args) -> int:
 def measure_gpu_cmd(args) -> int:
     from pimsim.baselines.gpu_measure import measure_gpu
 
+    if args.stack == "torch":
+        return _hf(args, "cuda", "measure-gpu")
     workload = resolve_workload(args.model)
     res = measure_gpu(workload.model, args.tokens, cuda_graphs=args.cuda_graphs)
     res.update(model=workload.name, device=args.device_name or res["device"])
