@@ -49,3 +49,15 @@ def test_the_measured_h200_csv_holds_every_model_every_way_with_provenance():
 def test_the_measured_h200_devices_compare_like_any_baseline(device):
     res = baseline_estimate(device, resolve_workload("gpt2-small", 2, 3))
     assert res.backend == "measured" and res.passes == 4 and res.ms_per_token > 0.5
+
+
+def test_host_params_counts_ops_per_layer_and_per_token_and_times_a_hollow_step(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    out = tmp_path / "host.yaml"
+    assert main(["baseline", "host-params", "--stack", "torch", "--model", "tiny", "--tokens", "3", "--threads", "1",
+                 "--yaml", str(out), "--json"]) == 0
+    text = out.read_text()
+    fields = dict(line.split("#")[0].strip().split(": ") for line in text.splitlines())
+    assert int(fields["kernels_per_layer"]) > 10 and int(fields["kernels_per_token"]) > 0
+    assert float(fields["kernel_overhead_us"]) > 0 and "hollow tiny (2 layers" in text

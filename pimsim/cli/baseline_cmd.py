@@ -52,6 +52,16 @@ def register(sub) -> None:
                                             "per-call overhead (numpy)")
     h.add_argument("--quick", action="store_true", help="tiny sizes (for tests: figures come from cache)")
     h.add_argument("--json", action="store_true", help="print one JSON object")
+    h.add_argument("--stack", choices=("numpy", "torch"), default="numpy",
+                   help="torch: ops per layer and per token of a Hugging Face decode step (profiler) and the "
+                        "host's time per op (a hollow model of the same depth)")
+    h.add_argument("--model", default="gpt2-small", help="--stack torch: the model whose depth and ops to measure")
+    h.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="--stack torch: where the model runs")
+    h.add_argument("--dtype", choices=("fp32", "bf16", "fp16"), default="fp32", help="--stack torch: weights' dtype")
+    h.add_argument("--tokens", type=int, default=32, help="--stack torch: timed decode steps of the hollow model")
+    h.add_argument("--threads", type=int, help="--stack torch: PyTorch threads (default: all cores)")
+    h.add_argument("--yaml", help="--stack torch: write the analytic device fields (kernels_per_layer, "
+                                  "kernels_per_token, kernel_overhead_us) with their derivation to this file")
     h.set_defaults(func=host_params_cmd)
 
 
@@ -139,9 +149,33 @@ def _update_csv(path: Path, res: dict, source: str) -> None:
         raise PimsimError(f"cannot write: {exc.strerror or exc}", where=str(path)) from None
 
 
+def torch_host_params_cmd(args) -> int:
+    from pimsim.baselines.hf_ops import torch_host_params, yaml_fragment
+
+    workload = resolve_workload(args.model)
+    res = torch_host_params(workload.model, args.device, args.dtype, args.tokens, args.threads)
+    text = yaml_fragment(res, workload.name)
+    if args.yaml:
+        try:
+            Path(args.yaml).write_text(text)
+        except OSError as exc:
+            raise PimsimError(f"cannot write: {exc.strerror or exc}", where=args.yaml) from None
+    if args.json:
+        print(json.dumps(res, sort_keys=True))
+        return 0
+    print(f"{workload.name} on {res['device']} ({res['dtype']}, torch {res['torch']}, transformers "
+          f"{res['transformers']}, {res['threads']} threads): {res['ops_per_layer']} {res['what']} per layer, "
+          f"{res['ops_per_token']} per token; hollow step {res['hollow_step_ms']:.3f} ms = {res['us_per_op']:.2f} us "
+          f"per op")
+    print(text, end="")
+    return 0
+
+
 def host_params_cmd(args) -> int:
     from pimsim.baselines.cpu_forward import measure_host
 
+    if args.stack == "torch":
+        return torch_host_params_cmd(args)
     res = measure_host(quick=args.quick)
     if args.json:
         print(json.dumps(res, sort_keys=True))
