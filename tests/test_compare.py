@@ -104,6 +104,7 @@ def test_reproduce_writes_the_report_with_the_paper_ranges_beside_ours(tmp_path,
     assert "pimsim reproduce --out" in text and "41-137x" in text and "631-1074x" in text
     assert "| speedup over the T4 | 41-137x |" in text and "| GPT3-XL: non-VMM share of the latency |" in text
     assert "## The speedup gap, located" in text and "| gpt2-small | T4 |" in text
+    assert "## Against a measured GPU" in text and (out / "compare-h200" / "speedup.png").exists()
     assert "## Assumptions that drive the differences" in text
     assert (out / "compare" / "speedup.png").exists() and (out / ".gitignore").exists()
 

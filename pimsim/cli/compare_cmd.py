@@ -51,14 +51,18 @@ def _models(text: str) -> list[str]:
 
 
 def run_comparison(hw, models: list[str], baselines: list[str], prompt_tokens, output_tokens,
-                   out: str | None, announce: bool = False) -> tuple[list[dict], Path, str]:
-    """Simulate every model on PIM and estimate it on every baseline; write the comparison folder."""
+                   out: str | None, announce: bool = False,
+                   also: dict[str, list[str]] | None = None) -> tuple[list[dict], Path, str]:
+    """Simulate every model on PIM and estimate it on every baseline; write the comparison folder.
+    ``also``: more folders (path -> baselines) from the same simulations, each a comparison of its own."""
     from pimsim.baselines.registry import baseline_estimate
 
-    if not baselines:
+    groups = {out: baselines, **(also or {})}
+    every = list(dict.fromkeys(b for group in groups.values() for b in group))
+    if not all(groups.values()):
         raise PimsimError("expected a comma list of baselines", where="--baselines")
     workloads = [resolve_workload(m, prompt_tokens, output_tokens) for m in models]
-    for b in baselines:  # refuse a bad baseline before simulating anything
+    for b in every:  # refuse a bad baseline before simulating anything
         baseline_estimate(b, workloads[0], passes=[])
     rows, runs, tokens = [], [], []
     for w in workloads:
@@ -69,19 +73,23 @@ def run_comparison(hw, models: list[str], baselines: list[str], prompt_tokens, o
         passes = list(generation_ops(w))
         by_phase = {"prompt": [p for p in passes if p[1]], "generate": [p for p in passes if not p[1]]}
         results = {b: {phase: baseline_estimate(b, w, passes=ps) for phase, ps in by_phase.items() if ps}
-                   for b in baselines}
+                   for b in every}
         rows += comparison_rows(m, results)
         runs.append(run_row(m))
         tck_ms = hw.dram.tck_ns * 1e-6
         tokens += [{"model": w.name, "position": t.position, "phase": "prompt" if t.prompt else "generate",
                     "ms": t.cycles * tck_ms} for t in res.tokens]
-    config = {"hw": hw.resolved(), "models": models, "baselines": baselines,
-              "prompt_tokens": prompt_tokens, "output_tokens": output_tokens}
-    digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
-    title = f"{hw.name} ({digest})"
-    folder = Path(out) if out else Path("reports/runs") / f"compare-{hw.name}-{digest}"
-    write_comparison(folder, rows, runs, tokens, {**config, "config_hash": digest}, title)
-    return rows, folder, title
+    first = None
+    for folder_name, group in groups.items():
+        config = {"hw": hw.resolved(), "models": models, "baselines": group,
+                  "prompt_tokens": prompt_tokens, "output_tokens": output_tokens}
+        digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+        title = f"{hw.name} ({digest})"
+        folder = Path(folder_name) if folder_name else Path("reports/runs") / f"compare-{hw.name}-{digest}"
+        mine = [r for r in rows if r["baseline"] in group]
+        write_comparison(folder, mine, runs, tokens, {**config, "config_hash": digest}, title)
+        first = first or (mine, folder, title)
+    return first
 
 
 def run(args) -> int:
