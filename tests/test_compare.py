@@ -105,6 +105,7 @@ def test_reproduce_writes_the_report_with_the_paper_ranges_beside_ours(tmp_path,
     assert "| speedup over the T4 | 41-137x |" in text and "| GPT3-XL: non-VMM share of the latency |" in text
     assert "## The speedup gap, located" in text and "| gpt2-small | T4 |" in text
     assert "## Against a measured GPU" in text and (out / "compare-h200" / "speedup.png").exists()
+    assert "## Which baseline the paper's ranges fit" in text and "| t4-calibrated | T4 |" in text
     assert "## Assumptions that drive the differences" in text
     assert (out / "compare" / "speedup.png").exists() and (out / ".gitignore").exists()
 

@@ -85,14 +85,15 @@ def _hf(args, device: str, what: str) -> int:
     workload = resolve_workload(args.model)
     res = measure_hf(workload.model, device, args.dtype, args.prompt_tokens, args.tokens, args.repeats,
                      getattr(args, "threads", None), where=f"baseline {what}")
-    res.update(model=workload.name, device=args.device_name or res["device"])
+    machine = res["device"]
+    res.update(model=workload.name, device=args.device_name or machine)
     load = "".join(f", load {res[k]:.2f} {k[9:]}" for k in ("load_avg_before", "load_avg_after")
                    if res[k] is not None)
     desc = (f"{args.dtype}, transformers {res['transformers']} GPT2LMHeadModel eager ({res['attention']}), "
             f"torch {res['torch']}, {res['threads']} threads{load}, prompt pass "
             f"{res['prompt_pass_ms']:.3f} ms for {res['prompt_tokens']} tokens"
             + (f", generate() {res['generate_ms_per_token']:.3f} ms/token" if res["generate_ms_per_token"] else ""))
-    return _finish(args, res, f"pimsim baseline {what} --stack torch on {res['device']}, {desc}", desc)
+    return _finish(args, res, f"pimsim baseline {what} --stack torch on {machine}, {desc}", desc)
 
 
 def measure_cpu_cmd(args) -> int:

@@ -11,7 +11,7 @@ from pimsim.cli.compare_cmd import PAPER_MODELS, run_comparison
 from pimsim.cli.run_cmd import DEFAULT_HW
 from pimsim.config import load_hwconfig
 from pimsim.errors import PimsimError
-from pimsim.report.reproduction import H200_BASELINES, write_report
+from pimsim.report.reproduction import H200_BASELINES, VARIANTS, write_report
 from pimsim.sweep.spec import expand_all, load_spec, sweep_hash
 from pimsim.sweep.table import SWEEP_JSON
 
@@ -63,7 +63,8 @@ def run(args) -> int:
     out = Path(args.out)
     hw = load_hwconfig(DEFAULT_HW)
     run_comparison(hw, PAPER_MODELS, ["t4", "xeon-gold-6154"], args.prompt_tokens, args.output_tokens,
-                   str(out / "compare"), announce=True, also={str(out / "compare-h200"): list(H200_BASELINES)})
+                   str(out / "compare"), announce=True, also={str(out / "compare-h200"): list(H200_BASELINES),
+                                         str(out / "compare-calibrated"): list(VARIANTS)})
     names = sorted(p.stem for p in SWEEP_DIR.glob("*.yaml"))
     studies = names if args.studies == "all" else [] if args.studies == "none" else args.studies.split(",")
     for name in studies:
