@@ -130,9 +130,9 @@ def test_no_passes_estimate_nothing_but_still_check_the_device(tmp_path):
 # -- device files -----------------------------------------------------------------------------
 
 def test_every_shipped_device_file_loads_with_a_registered_backend():
-    assert device_names() == ["a100", "h100", "h200", "h200-calibrated", "h200-static-graphs", "h200-torch-bf16",
-                              "host", "host-torch", "t4", "t4-calibrated", "xeon-gold-6154",
-                              "xeon-gold-6154-calibrated"]
+    assert device_names() == ["a100", "a100-calibrated", "h100", "h100-calibrated", "h200", "h200-calibrated",
+                              "h200-static-graphs", "h200-torch-bf16", "host", "host-torch", "t4", "t4-calibrated",
+                              "xeon-gold-6154", "xeon-gold-6154-calibrated"]
     for name in device_names():
         dev = load_device(name)
         assert dev.name == name
@@ -154,8 +154,8 @@ def test_unknown_device_lists_known_ones():
         load_device("t5")
     text = one_line(exc)
     assert "unknown device 't5'" in text and "did you mean t4?" in text
-    assert ("a100, h100, h200, h200-calibrated, h200-static-graphs, h200-torch-bf16, host, host-torch, t4, "
-            "t4-calibrated, xeon-gold-6154, xeon-gold-6154-calibrated") in text
+    assert ("a100, a100-calibrated, h100, h100-calibrated, h200, h200-calibrated, h200-static-graphs, "
+            "h200-torch-bf16, host, host-torch, t4, t4-calibrated, xeon-gold-6154, xeon-gold-6154-calibrated") in text
 
 
 def test_misspelt_device_key_names_file_and_key(tmp_path):

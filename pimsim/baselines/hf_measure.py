@@ -132,6 +132,7 @@ def measure_hf(shape, device: str = "cpu", dtype: str = "fp32", prompt_tokens: i
         "dtype": dtype,
         "device": name,
         "threads": torch.get_num_threads(),
+        "cores": os.cpu_count(),
         "torch": torch.__version__,
         "transformers": transformers.__version__,
         "cuda": torch.version.cuda if device == "cuda" else None,

@@ -90,7 +90,7 @@ def _hf(args, device: str, what: str) -> int:
     load = "".join(f", load {res[k]:.2f} {k[9:]}" for k in ("load_avg_before", "load_avg_after")
                    if res[k] is not None)
     desc = (f"{args.dtype}, transformers {res['transformers']} GPT2LMHeadModel eager ({res['attention']}), "
-            f"torch {res['torch']}, {res['threads']} threads{load}, prompt pass "
+            f"torch {res['torch']}, {res['cores']} cores, {res['threads']} threads{load}, prompt pass "
             f"{res['prompt_pass_ms']:.3f} ms for {res['prompt_tokens']} tokens"
             + (f", generate() {res['generate_ms_per_token']:.3f} ms/token" if res["generate_ms_per_token"] else ""))
     return _finish(args, res, f"pimsim baseline {what} --stack torch on {machine}, {desc}", desc)
