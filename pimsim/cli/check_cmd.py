@@ -10,6 +10,11 @@ from rich.table import Table
 from pimsim.asic.area import asic_area_mm2, unit_counts
 from pimsim.asic.models import asic_model
 from pimsim.config import load_hwconfig
+from pimsim.config.hw import source_of
+from pimsim.config.yamlio import load_yaml
+from pimsim.config.validate import did_you_mean
+from pimsim.errors import PimsimError
+from pimsim.pim.channel import ENGINES
 from pimsim.config.timing import PARAMS
 from pimsim.dram.refresh import make_refresh
 from pimsim.dram.spec import build_spec
@@ -24,12 +29,42 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _other_kind(args) -> int | None:
+    """A sweep file or a baseline device file is validated as what it is; None for a hardware config."""
+    data = load_yaml(args.config)
+    if "factors" in data or "workloads" in data:
+        from pimsim.sweep.spec import expand_all, load_spec
+
+        if args.sets:
+            raise PimsimError("--set applies to hardware configs; a sweep file names its factors itself",
+                              where=args.config)
+        points, skipped = expand_all(load_spec(args.config))
+        print(f"{args.config}: sweep file OK: {len(points)} points"
+              + (f", {len(skipped)} skipped as unfit" if skipped else ""))
+        return 0
+    if "backend" in data and "kind" in data:
+        from pimsim.baselines.device import load_device
+
+        if args.sets:
+            raise PimsimError("--set applies to hardware configs, not to baseline device files", where=args.config)
+        dev = load_device(args.config)
+        print(f"{args.config}: baseline device OK: {dev.name} ({dev.kind}, backend {dev.backend})")
+        return 0
+    return None
+
+
 def run(args) -> int:
+    other = _other_kind(args)
+    if other is not None:
+        return other
     hw = load_hwconfig(args.config, args.sets)
     spec = build_spec(hw.dram)
     make_refresh(spec, args.config)  # the refresh policy name must be registered
-    if hw.asic is not None:
-        asic_model(hw.asic, args.config)  # so must the ASIC model
+    if hw.asic is not None:  # so must the ASIC model
+        asic_model(hw.asic, source_of("asic.model", args.sets, args.config))
+    if hw.sim is not None and hw.sim.engine not in ENGINES:  # and the engine (what run would refuse)
+        raise PimsimError(f"unknown engine {hw.sim.engine!r}" + did_you_mean(hw.sim.engine, list(ENGINES)),
+                          where=source_of("sim.engine", args.sets, args.config), key="sim.engine")
     if args.json:
         print(json.dumps({"config_hash": hw.config_hash, **hw.resolved()}, indent=2, sort_keys=True))
         return 0

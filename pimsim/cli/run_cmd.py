@@ -15,6 +15,7 @@ from pimsim.config import load_hwconfig
 from pimsim.config.workload import WORKLOAD_DIR, Generation, Workload, resolve_workload
 from pimsim.errors import PimsimError
 from pimsim.report.run_summary import metrics, write_run
+from pimsim.report.paths import check_file, check_folder
 from pimsim.report.timeline import write_timeline
 from pimsim.report.traffic import kib
 from pimsim.sim.generation import simulate_generation
@@ -60,6 +61,10 @@ def run(args) -> int:
     for section in ("pim", "asic", "sim"):
         hw.require(section)
     workload, passes = _workload(args)
+    if args.out:
+        check_folder(args.out, "--out")
+    if args.timeline:
+        check_file(args.timeline, "--timeline")
     show = not args.json and sys.stdout.isatty()
     keep = bool(args.timeline)
     t0 = time.perf_counter()

@@ -92,4 +92,20 @@ def load_hwconfig(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> H
     data = load_yaml(path)
     if sets:
         data = apply_sets(data, sets)
-    return build_hwconfig(data, str(path))
+    try:
+        return build_hwconfig(data, str(path))
+    except PimsimError as err:
+        where = source_of(err.key, sets, err.where)
+        if where == err.where:
+            raise
+        raise PimsimError(err.message, where=where, key=err.key) from None
+
+
+def source_of(key: str, sets, default: str) -> str:
+    """Where ``key``'s value came from: ``--set EXPR`` when an override wrote it (or a key under it),
+    else ``default`` (the file)."""
+    for expr in reversed(list(sets)):
+        name = expr.partition("=")[0].strip()
+        if key and (name == key or name.startswith(key + ".") or key.startswith(name + ".")):
+            return f"--set {expr}"
+    return default
