@@ -70,3 +70,21 @@ def test_check_validates_a_sweep_file_and_a_baseline_file_as_what_they_are(capsy
     assert "sweep file OK: 28 points, 12 skipped as unfit" in capsys.readouterr().out
     assert main(["check", "hwconfigs/baselines/t4.yaml"]) == 0
     assert "baseline device OK: t4 (gpu, backend analytic)" in capsys.readouterr().out
+
+
+def test_a_workload_dtype_the_hardware_does_not_compute_in_is_refused(tmp_path, capsys, no_simulation):
+    f = tmp_path / "tiny32.yaml"
+    f.write_text(open("workloads/tiny.yaml").read().replace("dtype: bf16", "dtype: fp32"))
+    err = error(capsys, ["run", "--workload", str(f)])
+    assert f"{f}: generation.dtype: fp32 is 4 bytes per element; the hardware computes in 2-byte" in err
+
+
+def test_a_run_folder_records_its_overrides_and_no_wall_clock(tmp_path, capsys):
+    out = tmp_path / "r"
+    assert main(["run", "--model", "tiny", "--prompt-tokens", "1", "--output-tokens", "1", "--out", str(out),
+                 "--set", "asic.clock_mhz=500", "--json"]) == 0
+    import json
+
+    assert json.loads((out / "config.json").read_text())["overrides"] == ["asic.clock_mhz=500"]
+    assert "wall_s" not in json.loads((out / "summary.json").read_text())
+    assert "wall_s" in json.loads(capsys.readouterr().out)

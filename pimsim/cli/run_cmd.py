@@ -18,7 +18,7 @@ from pimsim.report.run_summary import metrics, write_run
 from pimsim.report.paths import check_file, check_folder
 from pimsim.report.timeline import write_timeline
 from pimsim.report.traffic import kib
-from pimsim.sim.generation import simulate_generation
+from pimsim.sim.generation import check_dtype, simulate_generation
 from pimsim.workload.optrace import read_op_trace
 
 DEFAULT_HW = WORKLOAD_DIR.parent / "hwconfigs" / "pimgpt.yaml"
@@ -61,6 +61,7 @@ def run(args) -> int:
     for section in ("pim", "asic", "sim"):
         hw.require(section)
     workload, passes = _workload(args)
+    check_dtype(hw, workload, args.workload or f"workloads/{workload.name}.yaml")
     if args.out:
         check_folder(args.out, "--out")
     if args.timeline:
@@ -78,7 +79,7 @@ def run(args) -> int:
         res = simulate_generation(hw, workload, passes=passes, keep_records=keep, command_log=keep)
     m = metrics(res, time.perf_counter() - t0)
     folder = Path(args.out) if args.out else Path("reports/runs") / f"{workload.name}-{hw.name}-{m['config_hash']}"
-    write_run(folder, res, m)
+    write_run(folder, res, m, args.sets)
     if args.timeline:
         write_timeline(args.timeline, res.extra["records"], res.extra["channels"], hw.dram.tck_ns)
     if args.json:

@@ -4,9 +4,10 @@ Run folder (``--out``, default reports/runs/<model>-<hw>-<hash>):
   config.json      the resolved hardware config, workload and their hash
   ops.csv          per op: kind, calls, cycles, seconds, share, cycles by category
   tokens.csv       per forward pass: position, prompt or generated, context, cycles, ms, mJ
-  summary.json     the metrics below (``pimsim run --json`` prints the same object)
+  summary.json     the metrics below without ``wall_s`` (``pimsim run --json`` prints them with it)
   summary.md       a readable summary
-Everything but ``wall_s`` is a function of the inputs: same inputs, same bytes.
+config.json holds the overrides (``--set``) beside the resolved config. Every file is a function of
+the inputs: same inputs, same bytes (the wall-clock time goes to the terminal only).
 """
 
 from __future__ import annotations
@@ -180,15 +181,16 @@ def markdown(m: dict) -> str:
     return "\n".join(lines)
 
 
-def write_run(folder: Path, res: RunResult, m: dict) -> None:
+def write_run(folder: Path, res: RunResult, m: dict, overrides: list[str] | tuple[str, ...] = ()) -> None:
     """Write every file of the run folder; on failure nothing half-written is left under its name."""
     folder.mkdir(parents=True, exist_ok=True)
     files = {
         "config.json": json.dumps({"config_hash": m["config_hash"], "pimsim": __version__, "hw": res.hw.resolved(),
-                                   "workload": res.workload.model_dump(mode="json")}, indent=2, sort_keys=True),
+                                   "overrides": list(overrides), "workload": res.workload.model_dump(mode="json")},
+                                  indent=2, sort_keys=True),
         "ops.csv": _csv(op_rows(res)),
         "tokens.csv": _csv(token_rows(res)),
-        "summary.json": json.dumps(m, indent=2, sort_keys=True),
+        "summary.json": json.dumps({k: v for k, v in m.items() if k != "wall_s"}, indent=2, sort_keys=True),
         "summary.md": markdown(m),
     }
     for name, text in files.items():

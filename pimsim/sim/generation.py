@@ -17,6 +17,7 @@ from pimsim.asic.models import asic_work
 from pimsim.asic.work import AsicWork
 from pimsim.config.hw import HwConfig
 from pimsim.config.workload import Workload
+from pimsim.errors import PimsimError
 from pimsim.mapping.macro import command_count, leading_gb_bursts, readout_profile
 from pimsim.mapping.pimgpt import MAPPINGS, MappedOp
 from pimsim.mapping.placement import ModelPlacement, geometry, place_model
@@ -147,6 +148,15 @@ def no_cyclic_gc():
             gc.enable()
 
 
+def check_dtype(hw: HwConfig, workload: Workload, where: str) -> None:
+    """The workload's dtype must be the width the PIM hardware computes in."""
+    gen, pim = workload.generation, hw.require("pim")
+    if gen.dtype_bytes != pim.element_bytes:
+        raise PimsimError(f"{gen.dtype} is {gen.dtype_bytes} bytes per element; the hardware computes in "
+                          f"{pim.element_bytes}-byte elements (pim.element_bytes in {hw.source})",
+                          where=where, key="generation.dtype")
+
+
 def simulate_generation(hw: HwConfig, workload: Workload, mapping: str = "pimgpt",
                         progress: Optional[Callable[[int, int], None]] = None,
                         passes: Optional[list] = None, keep_records: bool = False,
@@ -154,7 +164,9 @@ def simulate_generation(hw: HwConfig, workload: Workload, mapping: str = "pimgpt
     """Simulate every forward pass of ``workload`` (or the given ``passes``: (position, is_prompt,
     ops) from an op trace). ``keep_records`` keeps every step record (for a timeline);
     ``command_log`` makes engines that can log every DRAM command do so."""
-    placement = place_model(workload.model, geometry(hw.dram, hw.require("pim")), workload.name, hw.source)
+    pim = hw.require("pim")
+    check_dtype(hw, workload, workload.name)
+    placement = place_model(workload.model, geometry(hw.dram, pim), workload.name, hw.source)
     mapper = MAPPINGS[mapping](placement)
     system = System(hw, keep_log=command_log)
     tokens: list[TokenRecord] = []
