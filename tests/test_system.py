@@ -73,3 +73,28 @@ def test_sequential_schedule_without_events_equals_the_simpy_processes(engine):
         out.append(([(r.name, r.kind, r.start, r.end, r.time) for r in s.records], s.command_counts(),
                     s.breakdown(), s.refreshes()))
     assert out[0] == out[1]
+
+
+@pytest.mark.parametrize("model", ["pipelined", "simd"])
+def test_streamed_and_handed_off_asic_steps_schedule_alike_with_and_without_events(model):
+    from pimsim.config.workload import resolve_workload
+    from pimsim.mapping.pimgpt import MAPPINGS
+    from pimsim.mapping.placement import geometry, place_model
+    from pimsim.sim.generation import to_steps
+    from pimsim.workload.ops import generation_ops
+
+    hw = load_hwconfig("hwconfigs/pimgpt.yaml", [f"asic.model={model}"])
+    wl = resolve_workload("tiny", 3, 2)
+    mapper = MAPPINGS["pimgpt"](place_model(wl.model, geometry(hw.dram, hw.pim)))
+    cache: dict = {}
+    tokens = [to_steps(mapper.token(pos, ops), hw, cache) for pos, _, ops in generation_ops(wl)]
+    streamed = sum(1 for t in tokens for s in t if isinstance(s, AsicStep) and s.stream_from is not None)
+    assert (streamed > 0) == (model == "pipelined")
+    out = []
+    for use_simpy in (True, False):
+        s = System(hw)
+        for t in tokens:
+            s.run(t, use_simpy=use_simpy)
+        s.finish()
+        out.append(([(r.name, r.kind, r.start, r.end, r.time) for r in s.records], s.command_counts(), s.breakdown()))
+    assert out[0] == out[1]

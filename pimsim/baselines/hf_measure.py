@@ -30,7 +30,7 @@ DTYPES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
 SEED = 0
 
 
-def _imports(where: str):
+def import_stack(where: str):
     try:
         import torch
         import transformers
@@ -62,7 +62,7 @@ def build_model(torch, transformers, shape, device: str, dtype: str):
 def measure_hf(shape, device: str = "cpu", dtype: str = "fp32", prompt_tokens: int = 8, tokens: int = 16,
                repeats: int = 3, threads: int | None = None, where: str = "baseline") -> dict:
     """Prompt-pass and decode latency of ``shape`` on ``device`` (``cpu`` or ``cuda``)."""
-    torch, transformers = _imports(where)
+    torch, transformers = import_stack(where)
     transformers.logging.set_verbosity_error()
     warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")  # cache argument renames
     if dtype not in DTYPES:

@@ -21,7 +21,7 @@ import statistics
 import time
 import warnings
 
-from pimsim.baselines.hf_measure import _imports, build_model
+from pimsim.baselines.hf_measure import build_model, import_stack
 from pimsim.config.workload import ModelShape
 
 HOLLOW = 8  # every width of the hollow model
@@ -82,7 +82,7 @@ def _step_ms(torch, transformers, shape, device, dtype, tokens: int) -> float:
 
 def torch_host_params(shape: ModelShape, device: str = "cpu", dtype: str = "fp32", tokens: int = 32,
                       threads: int | None = None, where: str = "baseline host-params") -> dict:
-    torch, transformers = _imports(where)
+    torch, transformers = import_stack(where)
     transformers.logging.set_verbosity_error()
     warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
     if threads is not None:

@@ -85,8 +85,7 @@ def channel_statement(speedup: float) -> Statement:
 
 
 def traffic_statement(reductions: dict[str, float]) -> Statement:
-    s = range_statement("off-chip traffic cut against GDDR6 without PIM", reductions.values(), PAPER_TRAFFIC_REDUCTION)
-    return s
+    return range_statement("off-chip traffic cut against GDDR6 without PIM", reductions.values(), PAPER_TRAFFIC_REDUCTION)
 
 
 def markdown(statements: list[Statement]) -> list[str]:
