@@ -11,8 +11,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from pimsim.api import DEFAULT_HW  # the CLI is a layer over the API
 from pimsim.config import load_hwconfig
-from pimsim.config.workload import WORKLOAD_DIR, Generation, Workload, resolve_workload
+from pimsim.config.workload import Generation, Workload, resolve_workload
 from pimsim.errors import PimsimError
 from pimsim.report.run_summary import metrics, write_run
 from pimsim.report.paths import check_file, check_folder
@@ -21,7 +22,6 @@ from pimsim.report.traffic import kib
 from pimsim.sim.generation import check_dtype, simulate_generation
 from pimsim.workload.optrace import read_op_trace
 
-DEFAULT_HW = WORKLOAD_DIR.parent / "hwconfigs" / "pimgpt.yaml"
 DEFAULT_MODEL = "gpt2-small"
 
 

@@ -17,7 +17,7 @@ from pimsim.config.dram import DramConfig, resolve_dram
 from pimsim.config.energy import EnergyConfig, resolve_energy
 from pimsim.config.pim import AsicConfig, PimConfig, SimConfig
 from pimsim.config.validate import Strict, did_you_mean, validate
-from pimsim.config.yamlio import apply_sets, load_yaml
+from pimsim.config.yamlio import apply_overrides, apply_sets, load_yaml
 from pimsim.errors import PimsimError
 
 
@@ -87,14 +87,20 @@ def build_hwconfig(data: dict[str, Any], where: str) -> HwConfig:
     return HwConfig(name=data["name"], dram=dram, controller=controller, energy=energy, source=where, **optional)
 
 
-def load_hwconfig(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> HwConfig:
-    """Read ``path``, apply ``--set`` overrides, validate and resolve."""
+def load_hwconfig(path: str | Path, sets: list[str] | tuple[str, ...] = (),
+                  overrides: Optional[dict[str, Any]] = None) -> HwConfig:
+    """Read ``path``, apply ``--set`` overrides (``"key=value"`` strings) and ``overrides`` (a dict of
+    dotted keys with typed values, the Python API's form), validate and resolve."""
     data = load_yaml(path)
     if sets:
         data = apply_sets(data, sets)
+    if overrides:
+        data = apply_overrides(data, overrides)
     try:
         return build_hwconfig(data, str(path))
     except PimsimError as err:
+        if overrides and source_of(err.key, list(overrides), "") != "":
+            raise PimsimError(err.message, where="overrides", key=err.key) from None
         where = source_of(err.key, sets, err.where)
         if where == err.where:
             raise

@@ -97,3 +97,19 @@ def apply_sets(data: dict[str, Any], exprs: list[str] | tuple[str, ...]) -> dict
                 raise PimsimError("conflicting overrides", where="--set", key=".".join(parts))
         node[parts[-1]] = value
     return deep_merge(data, overlay)
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """A new dict with each ``{"dotted.key": value}`` written into it, values as given (typed)."""
+    overlay: dict[str, Any] = {}
+    for key, value in overrides.items():
+        parts = str(key).split(".")
+        if not all(parts):
+            raise PimsimError("expected a dotted key", where="overrides", key=str(key))
+        node = overlay
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise PimsimError("conflicting overrides", where="overrides", key=str(key))
+        node[parts[-1]] = value
+    return deep_merge(data, overlay)
