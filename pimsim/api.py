@@ -111,6 +111,32 @@ def simulate(hw: HwLike = None, model: Union[str, Path, Workload] = "gpt2-small"
     return Result(res, metrics(res, time.perf_counter() - t0))
 
 
+def comparison_tables(config: HwConfig, workloads: Sequence[Workload], baselines: Sequence[str],
+                      announce=None) -> tuple[list[dict], list[dict], list[dict]]:
+    """The three tables of a comparison: rows (model x baseline), one run row per model, one token row
+    per forward pass. A bad baseline is refused before anything is simulated."""
+    from pimsim.baselines.registry import baseline_estimate
+    from pimsim.report.compare import comparison_rows, run_row
+    from pimsim.workload.ops import generation_ops
+
+    for b in baselines:
+        baseline_estimate(b, workloads[0], passes=[])
+    rows, runs, tokens = [], [], []
+    tck_ms = config.dram.tck_ns * 1e-6
+    for w in workloads:
+        if announce:
+            announce(w.name)
+        result = simulate(config, w)
+        passes = list(generation_ops(w))
+        by_phase = {"prompt": [p for p in passes if p[1]], "generate": [p for p in passes if not p[1]]}
+        rows += comparison_rows(result.summary, {b: {ph: baseline_estimate(b, w, passes=ps)
+                                                     for ph, ps in by_phase.items() if ps} for b in baselines})
+        runs.append(run_row(result.summary))
+        tokens += [{"model": w.name, "position": t.position, "phase": "prompt" if t.prompt else "generate",
+                    "ms": t.cycles * tck_ms} for t in result.run.tokens]
+    return rows, runs, tokens
+
+
 def compare(models: Sequence[str] = ("gpt2-small",), baselines: Sequence[str] = ("t4", "xeon-gold-6154"),
             hw: HwLike = None, prompt_tokens: Optional[int] = None, output_tokens: Optional[int] = None,
             overrides: Optional[dict[str, Any]] = None):
@@ -119,19 +145,9 @@ def compare(models: Sequence[str] = ("gpt2-small",), baselines: Sequence[str] = 
     passes beside). Nothing is written to disk."""
     import pandas as pd
 
-    from pimsim.baselines.registry import baseline_estimate
-    from pimsim.report.compare import COLUMNS, comparison_rows
-    from pimsim.workload.ops import generation_ops
+    from pimsim.report.compare import COLUMNS
 
     config = _hw(hw, overrides)
-    workloads = [_workload(m, prompt_tokens, output_tokens) for m in models]
-    for b in baselines:  # a bad baseline is refused before anything is simulated
-        baseline_estimate(b, workloads[0], passes=[])
-    rows = []
-    for w in workloads:
-        summary = simulate(config, w).summary
-        passes = list(generation_ops(w))
-        by_phase = {"prompt": [p for p in passes if p[1]], "generate": [p for p in passes if not p[1]]}
-        rows += comparison_rows(summary, {b: {ph: baseline_estimate(b, w, passes=ps) for ph, ps in by_phase.items()
-                                              if ps} for b in baselines})
+    rows, _, _ = comparison_tables(config, [_workload(m, prompt_tokens, output_tokens) for m in models],
+                                   list(baselines))
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -11,14 +11,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from pimsim.api import DEFAULT_HW, comparison_tables
 from pimsim.config import load_hwconfig
 from pimsim.config.workload import resolve_workload, workload_names
 from pimsim.errors import PimsimError
-from pimsim.report.compare import comparison_rows, run_row, write_comparison
-from pimsim.report.run_summary import metrics
-from pimsim.sim.generation import simulate_generation
-from pimsim.cli.run_cmd import DEFAULT_HW
-from pimsim.workload.ops import generation_ops
+from pimsim.report.compare import write_comparison
+from pimsim.report.paths import check_folder
 
 PAPER_MODELS = ["gpt2-small", "gpt2-medium", "gpt2-large", "gpt2-xl", "gpt3-small", "gpt3-medium", "gpt3-large",
                 "gpt3-xl"]
@@ -55,30 +53,13 @@ def run_comparison(hw, models: list[str], baselines: list[str], prompt_tokens, o
                    also: dict[str, list[str]] | None = None) -> tuple[list[dict], Path, str]:
     """Simulate every model on PIM and estimate it on every baseline; write the comparison folder.
     ``also``: more folders (path -> baselines) from the same simulations, each a comparison of its own."""
-    from pimsim.baselines.registry import baseline_estimate
-
     groups = {out: baselines, **(also or {})}
     every = list(dict.fromkeys(b for group in groups.values() for b in group))
     if not all(groups.values()):
         raise PimsimError("expected a comma list of baselines", where="--baselines")
     workloads = [resolve_workload(m, prompt_tokens, output_tokens) for m in models]
-    for b in every:  # refuse a bad baseline before simulating anything
-        baseline_estimate(b, workloads[0], passes=[])
-    rows, runs, tokens = [], [], []
-    for w in workloads:
-        if announce:
-            print(f"simulating {w.name} ...", file=sys.stderr)
-        res = simulate_generation(hw, w)
-        m = metrics(res, 0.0)
-        passes = list(generation_ops(w))
-        by_phase = {"prompt": [p for p in passes if p[1]], "generate": [p for p in passes if not p[1]]}
-        results = {b: {phase: baseline_estimate(b, w, passes=ps) for phase, ps in by_phase.items() if ps}
-                   for b in every}
-        rows += comparison_rows(m, results)
-        runs.append(run_row(m))
-        tck_ms = hw.dram.tck_ns * 1e-6
-        tokens += [{"model": w.name, "position": t.position, "phase": "prompt" if t.prompt else "generate",
-                    "ms": t.cycles * tck_ms} for t in res.tokens]
+    say = (lambda name: print(f"simulating {name} ...", file=sys.stderr)) if announce else None
+    rows, runs, tokens = comparison_tables(hw, workloads, every, announce=say)
     first = None
     for folder_name, group in groups.items():
         config = {"hw": hw.resolved(), "models": models, "baselines": group,
@@ -94,6 +75,8 @@ def run_comparison(hw, models: list[str], baselines: list[str], prompt_tokens, o
 
 def run(args) -> int:
     hw = load_hwconfig(args.hw, args.sets)
+    if args.out:
+        check_folder(args.out, "--out")
     t0 = time.perf_counter()
     baselines = [b.strip() for b in args.baselines.split(",") if b.strip()]
     rows, folder, title = run_comparison(hw, _models(args.models), baselines, args.prompt_tokens,
