@@ -10,6 +10,8 @@ carries no wall-clock date.
 
 from __future__ import annotations
 
+from pimsim.cli import COMMANDS
+
 import datetime
 import json
 from pathlib import Path
@@ -20,7 +22,7 @@ from pimsim.errors import PimsimError
 
 
 def register(sub) -> None:
-    p = sub.add_parser("baseline", help="measure CPU/GPU baselines on this machine")
+    p = sub.add_parser("baseline", help=COMMANDS["baseline"][1])
     bsub = p.add_subparsers(dest="baseline_command", required=True, parser_class=type(p),
                             metavar="{measure-cpu,measure-gpu,host-params}")
 

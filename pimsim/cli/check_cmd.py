@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pimsim.cli import COMMANDS
+
 import json
 
 from rich.console import Console
@@ -21,7 +23,7 @@ from pimsim.dram.spec import build_spec
 
 
 def register(sub) -> None:
-    p = sub.add_parser("check", help="validate a hardware config and print the resolved values")
+    p = sub.add_parser("check", help=COMMANDS["check"][1])
     p.add_argument("config", help="hardware config YAML")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config field (repeatable)")

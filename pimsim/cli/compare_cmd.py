@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pimsim.cli import COMMANDS
+
 import hashlib
 import json
 import sys
@@ -23,7 +25,7 @@ PAPER_MODELS = ["gpt2-small", "gpt2-medium", "gpt2-large", "gpt2-xl", "gpt3-smal
 
 
 def register(sub) -> None:
-    p = sub.add_parser("compare", help="PIM against GPU/CPU baselines for several models, with figures")
+    p = sub.add_parser("compare", help=COMMANDS["compare"][1])
     p.add_argument("--hw", default=str(DEFAULT_HW))
     p.add_argument("--models", default="all", help="all (the 8 GPT models) or a comma list")
     p.add_argument("--baselines", default="t4,xeon-gold-6154", help="comma list of hwconfigs/baselines names")

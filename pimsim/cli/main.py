@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 from pimsim import __version__
+from pimsim.cli import COMMANDS
 from pimsim.errors import PimsimError
 
 
@@ -15,20 +17,24 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from pimsim.cli import (baseline_cmd, check_cmd, compare_cmd, plot_cmd, reproduce_cmd, run_cmd, sweep_cmd,
-                            trace_cmd)
-
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; only the command named in ``argv`` (None: every command) gets its module imported
+    and its full arguments, the others a placeholder that shows in ``pimsim --help``."""
     parser = _Parser(prog="pimsim", description="Cycle-accurate PIM-GPT and DRAM simulator.")
     parser.add_argument("--version", action="version", version=f"pimsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for module in (run_cmd, compare_cmd, sweep_cmd, reproduce_cmd, plot_cmd, baseline_cmd, trace_cmd, check_cmd):
-        module.register(sub)
+    chosen = next((a for a in argv if not a.startswith("-")), None) if argv is not None else None
+    for name, (module, help_text) in COMMANDS.items():
+        if argv is None or name == chosen:
+            importlib.import_module(module).register(sub)
+        else:
+            sub.add_parser(name, help=help_text)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error already printed

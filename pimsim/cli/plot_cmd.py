@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pimsim.cli import COMMANDS
+
 import json
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from pimsim.report.sweep_figures import sweep_figures
 
 
 def register(sub) -> None:
-    p = sub.add_parser("plot", help="redraw the figures of a run or comparison folder")
+    p = sub.add_parser("plot", help=COMMANDS["plot"][1])
     p.add_argument("folder")
     p.set_defaults(func=run)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pimsim.cli import COMMANDS
+
 import json
 import shutil
 import sys
@@ -19,7 +21,7 @@ SWEEP_DIR = DEFAULT_HW.parent / "sweeps"
 
 
 def register(sub) -> None:
-    p = sub.add_parser("reproduce", help="rerun the PIM-GPT comparison and studies; write their report")
+    p = sub.add_parser("reproduce", help=COMMANDS["reproduce"][1])
     p.add_argument("--out", default="reports/pimgpt")
     p.add_argument("--prompt-tokens", type=int, default=64)
     p.add_argument("--output-tokens", type=int, default=64)

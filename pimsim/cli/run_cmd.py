@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pimsim.cli import COMMANDS
+
 import json
 import sys
 import time
@@ -26,7 +28,7 @@ DEFAULT_MODEL = "gpt2-small"
 
 
 def register(sub) -> None:
-    p = sub.add_parser("run", help="simulate GPT generation on PIM-GPT hardware")
+    p = sub.add_parser("run", help=COMMANDS["run"][1])
     p.add_argument("--hw", default=str(DEFAULT_HW), help="hardware config YAML (default: hwconfigs/pimgpt.yaml)")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--model", help=f"shipped workload name (default: {DEFAULT_MODEL})")

@@ -9,6 +9,8 @@ finished, 1 if any failed (they are in ``<out>/failed/``), 2 for bad input.
 
 from __future__ import annotations
 
+from pimsim.cli import COMMANDS
+
 import json
 import os
 import sys
@@ -25,7 +27,7 @@ from pimsim.sweep.table import check_folder, write_sweep_files, write_table
 
 
 def register(sub) -> None:
-    p = sub.add_parser("sweep", help="run a design-space sweep (local processes or a Dask cluster)")
+    p = sub.add_parser("sweep", help=COMMANDS["sweep"][1])
     p.add_argument("sweep", metavar="SWEEP.yaml", help="sweep file (see hwconfigs/sweeps/)")
     p.add_argument("--workers", type=int, help="local worker processes (default: every core; not used with --scheduler)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786")

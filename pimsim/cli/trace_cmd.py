@@ -5,6 +5,8 @@ open AiM simulator's input format) on the PIM channel engines."""
 
 from __future__ import annotations
 
+from pimsim.cli import COMMANDS
+
 import json
 import time
 
@@ -23,7 +25,7 @@ from pimsim.trace.reader import read_trace
 
 
 def register(sub) -> None:
-    p = sub.add_parser("trace", help="simulate a memory trace (DRAMsim3 format) or an AiM ISR trace")
+    p = sub.add_parser("trace", help=COMMANDS["trace"][1])
     p.add_argument("tracefile", help="dramsim3: lines of '0x<hex address> READ|WRITE <arrival cycle>'; "
                                      "aim: 'AiM <opcode> <fields>', 'R|W MEM|GPR|CFR ...'")
     p.add_argument("--hw", required=True,
