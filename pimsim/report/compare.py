@@ -3,7 +3,7 @@
 Files: compare.csv / compare.md (one row per model and baseline: model,
 baseline, phase, pim_ms_per_token, baseline_ms_per_token, speedup,
 pim_j_per_token, baseline_j_per_token, energy_efficiency, and the same for
-the prompt passes; the baseline's per-op host overhead per token), pim_runs.csv (per model: latency and energy per token,
+the prompt passes; the baseline's per-op host overhead per token; the pimsim version), pim_runs.csv (per model: latency and energy per token,
 split by category and by phase), tokens.csv (per model and forward pass),
 config.json, and the figures. ``pimsim plot`` redraws the figures from these
 tables alone.
@@ -21,12 +21,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from pimsim import __version__
 from pimsim.report.figures import CATEGORIES, comparison_figures
 
 COLUMNS = ["model", "baseline", "phase", "pim_ms_per_token", "baseline_ms_per_token", "speedup", "pim_j_per_token",
            "baseline_j_per_token", "energy_efficiency", "pim_prompt_ms_per_token", "baseline_prompt_ms_per_token",
            "prompt_speedup", "pim_prompt_j_per_token", "baseline_prompt_j_per_token", "prompt_energy_efficiency",
-           "baseline_overhead_ms_per_token"]
+           "baseline_overhead_ms_per_token", "pimsim"]
 SHOWN = COLUMNS[:9]  # compare.md: the headline
 
 
@@ -41,7 +42,7 @@ def comparison_rows(pim: dict, baselines: dict[str, dict[str, object]]) -> list[
     rows = []
     head = headline_phase(pim)
     for name, by_phase in baselines.items():
-        row = {"model": pim["model"], "baseline": name, "phase": head}
+        row = {"model": pim["model"], "baseline": name, "phase": head, "pimsim": __version__}
         for phase, prefix in ((head, ""), ("prompt", "prompt_")):
             p, b = pim["phases"].get(phase), by_phase.get(phase)
             if p is None or b is None:

@@ -98,12 +98,13 @@ def flatten(metrics: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def collect(spec: SweepSpec, points: list[Point], out: Path) -> pd.DataFrame:
-    """One row per finished point in expansion order (points without a file are left out)."""
+    """One row per finished point in expansion order (points without a file are left out); the last
+    column is the pimsim version (a folder holds one version: the sweep hash includes it)."""
     rows = []
     for p in points:
         record = read_point(out, p.key)
         if record is not None:
-            rows.append({**p.factors, "workload": p.workload, **flatten(record["metrics"])})
+            rows.append({**p.factors, "workload": p.workload, **flatten(record["metrics"]), "pimsim": __version__})
     columns: dict[str, None] = dict.fromkeys([*spec.factors, "workload"])
     for row in rows:
         columns.update(dict.fromkeys(row))
