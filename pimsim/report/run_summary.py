@@ -2,8 +2,9 @@
 
 Run folder (``--out``, default reports/runs/<model>-<hw>-<hash>):
   config.json      the resolved hardware config, workload and their hash
-  ops.csv          per op: kind, calls, cycles, seconds, share, cycles by category
-  tokens.csv       per forward pass: position, prompt or generated, context, cycles, ms, mJ
+  ops.csv          per op: kind, calls, dram_cycles, seconds, share, and DRAM cycles by category
+                   (vmm_dram_cycles, asic_dram_cycles, transfer_dram_cycles, refresh_dram_cycles)
+  tokens.csv       per forward pass: position, phase (prompt or generate), context, dram_cycles, ms, mJ
   summary.json     the metrics below without ``wall_s`` (``pimsim run --json`` prints them with it)
   summary.md       a readable summary
 config.json holds the overrides (``--set``) beside the resolved config. Every file is a function of
@@ -130,9 +131,9 @@ def op_rows(res: RunResult) -> list[dict]:
     tck = res.hw.dram.tck_ns * 1e-9
     rows = []
     for name, r in res.op_cycles.items():
-        rows.append({"op": name, "kind": r["kind"], "calls": r["calls"], "cycles": r["cycles"],
+        rows.append({"op": name, "kind": r["kind"], "calls": r["calls"], "dram_cycles": r["cycles"],
                      "seconds": f"{r['cycles'] * tck:.9g}", "share": f"{r['cycles'] / res.cycles:.6f}",
-                     **{k: r.get(k, 0) for k in ("vmm", "asic", "transfer", "refresh")}})
+                     **{f"{k}_dram_cycles": r.get(k, 0) for k in ("vmm", "asic", "transfer", "refresh")}})
     return rows
 
 
@@ -140,7 +141,7 @@ def token_rows(res: RunResult) -> list[dict]:
     hw, d = res.hw, res.hw.dram
     tck_ms = d.tck_ns * 1e-6
     return [{"position": t.position, "phase": "prompt" if t.prompt else "generate", "context": t.context,
-             "cycles": t.cycles, "ms": f"{t.cycles * tck_ms:.6f}",
+             "dram_cycles": t.cycles, "ms": f"{t.cycles * tck_ms:.6f}",
              "mj": f"{_joules(hw, t.command_counts, t.cycles * tck_ms * 1e-3, t.asic) * 1e3:.9g}"}
             for t in res.tokens]
 
