@@ -88,3 +88,17 @@ def test_a_run_folder_records_its_overrides_and_no_wall_clock(tmp_path, capsys):
     assert json.loads((out / "config.json").read_text())["overrides"] == ["asic.clock_mhz=500"]
     assert "wall_s" not in json.loads((out / "summary.json").read_text())
     assert "wall_s" in json.loads(capsys.readouterr().out)
+
+
+def test_an_interrupted_sweep_says_how_to_resume(tmp_path, capsys, monkeypatch):
+    from pimsim.cli import sweep_cmd
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep_cmd, "run_points", interrupted)
+    out = tmp_path / "s"
+    assert main(["sweep", "hwconfigs/sweeps/overlap.yaml", "--out", str(out), "--workers", "1", "--json"]) == 130
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert f"resume with: pimsim sweep hwconfigs/sweeps/overlap.yaml --out {out} --resume" in err

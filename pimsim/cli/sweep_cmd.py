@@ -85,6 +85,9 @@ def run(args) -> int:
         write_sweep_files(spec, points, skipped, out, digest)
         try:
             run_points(runner, todo, out, stats, progress=bar)
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(f"{stats.done} of {len(todo)} points finished and kept in {out}; resume with: "
+                                    f"pimsim sweep {args.sweep} --out {out} --resume") from None
         finally:
             if bar:
                 bar.close()
