@@ -47,6 +47,21 @@ def _load() -> float | None:
         return None
 
 
+def decode_steps(model, out, steps: int, sync) -> list[float]:
+    """Greedy decode steps after the forward pass ``out`` (its logits and KV cache), each timed on its
+    own between device synchronisations (``sync``); ms per step."""
+    cache, nxt, times = out.past_key_values, out.logits[:, -1:].argmax(-1), []
+    for _ in range(steps):
+        sync()
+        t0 = time.perf_counter()
+        out = model(input_ids=nxt, past_key_values=cache, use_cache=True)
+        nxt = out.logits[:, -1:].argmax(-1)
+        sync()
+        times.append((time.perf_counter() - t0) * 1e3)
+        cache = out.past_key_values
+    return times
+
+
 def build_model(torch, transformers, shape, device: str, dtype: str):
     """``GPT2LMHeadModel`` of the given shape, random weights (seeded), on ``device`` in ``dtype``."""
     cfg = transformers.GPT2Config(vocab_size=shape.vocab, n_positions=shape.context, n_embd=shape.d_model,
@@ -92,16 +107,7 @@ def measure_hf(shape, device: str = "cpu", dtype: str = "fp32", prompt_tokens: i
             return (time.perf_counter() - t0) * 1e3, out
 
         def decode(out) -> list[float]:
-            cache, nxt, times = out.past_key_values, out.logits[:, -1:].argmax(-1), []
-            for _ in range(tokens):
-                sync()
-                t0 = time.perf_counter()
-                out = model(input_ids=nxt, past_key_values=cache, use_cache=True)
-                nxt = out.logits[:, -1:].argmax(-1)
-                sync()
-                times.append((time.perf_counter() - t0) * 1e3)
-                cache = out.past_key_values
-            return times
+            return decode_steps(model, out, tokens, sync)
 
         def generate(n: int) -> float:
             sync()

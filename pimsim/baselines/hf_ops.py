@@ -18,10 +18,9 @@ derivation. PyTorch and transformers are imported inside the functions.
 from __future__ import annotations
 
 import statistics
-import time
 import warnings
 
-from pimsim.baselines.hf_measure import build_model, import_stack
+from pimsim.baselines.hf_measure import build_model, decode_steps, import_stack
 from pimsim.config.workload import ModelShape
 
 HOLLOW = 8  # every width of the hollow model
@@ -34,10 +33,9 @@ def _shape(shape: ModelShape, layers: int, hollow: bool = False) -> ModelShape:
     return shape.model_copy(update={"layers": layers})
 
 
-def _step_inputs(torch, model, device):
-    ids = torch.zeros(1, 4, dtype=torch.long, device=device)
-    out = model(input_ids=ids, use_cache=True)
-    return out.past_key_values, out.logits[:, -1:].argmax(-1)
+def _first_pass(torch, model, device):
+    """A 4-token prompt's forward pass: the logits and KV cache a decode step starts from."""
+    return model(input_ids=torch.zeros(1, 4, dtype=torch.long, device=device), use_cache=True)
 
 
 def _count(torch, transformers, shape, device, dtype) -> int:
@@ -46,7 +44,8 @@ def _count(torch, transformers, shape, device, dtype) -> int:
     model = build_model(torch, transformers, shape, device, dtype)
     cuda = device == "cuda"
     with torch.inference_mode():
-        cache, nxt = _step_inputs(torch, model, device)
+        out = _first_pass(torch, model, device)
+        cache, nxt = out.past_key_values, out.logits[:, -1:].argmax(-1)
         if cuda:
             torch.cuda.synchronize()
         acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
@@ -65,19 +64,9 @@ def _count(torch, transformers, shape, device, dtype) -> int:
 def _step_ms(torch, transformers, shape, device, dtype, tokens: int) -> float:
     model = build_model(torch, transformers, shape, device, dtype)
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
-    times = []
     with torch.inference_mode():
-        cache, nxt = _step_inputs(torch, model, device)
-        for i in range(tokens + 3):  # 3 warm-up steps
-            sync()
-            t0 = time.perf_counter()
-            out = model(input_ids=nxt, past_key_values=cache, use_cache=True)
-            nxt = out.logits[:, -1:].argmax(-1)
-            sync()
-            if i >= 3:
-                times.append((time.perf_counter() - t0) * 1e3)
-            cache = out.past_key_values
-    return statistics.median(times)
+        times = decode_steps(model, _first_pass(torch, model, device), tokens + 3, sync)
+    return statistics.median(times[3:])  # the first 3 steps warm up
 
 
 def torch_host_params(shape: ModelShape, device: str = "cpu", dtype: str = "fp32", tokens: int = 32,

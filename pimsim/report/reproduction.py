@@ -193,7 +193,8 @@ def variant_lines(out: Path) -> list[str]:
             lines.append(f"| {name} | {device} | {how} | {sub['speedup'].min():.0f}-{sub['speedup'].max():.0f}x | - | - |")
             continue
         s = st.range_statement(name, sub["speedup"], paper)
-        fits.append(name) if s.verdict != st.NO else None
+        if s.verdict != st.NO:
+            fits.append(name)
         lines.append(f"| {name} | {device} | {how} | {s.ours} | {s.paper} | {s.verdict} |")
     lines += ["", "Consistent with the paper's range (ours inside or overlapping it): "
               + (", ".join(fits) if fits else "none") + ". Where ours falls short of the paper's range, the paper's "
