@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from pimsim.cli.compare_cmd import PAPER_MODELS  # noqa: E402
 from pimsim.cli.main import main  # noqa: E402

@@ -100,7 +100,7 @@ def test_dram_core_never_imports_simpy_pandas_or_matplotlib():
     import ast
     import pathlib
 
-    for path in pathlib.Path("pimsim/dram").glob("*.py"):
+    for path in pathlib.Path("src/pimsim/dram").glob("*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             names = []

@@ -33,7 +33,7 @@ def register(sub) -> None:
     src = p.add_mutually_exclusive_group()
     src.add_argument("--model", help=f"shipped workload name (default: {DEFAULT_MODEL})")
     src.add_argument("--workload", help="workload YAML file")
-    src.add_argument("--ops", help="op trace (JSONL, see pimsim/workload/optrace.py) to simulate as given")
+    src.add_argument("--ops", help="op trace (JSONL, see src/pimsim/workload/optrace.py) to simulate as given")
     p.add_argument("--prompt-tokens", type=int)
     p.add_argument("--output-tokens", type=int)
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",

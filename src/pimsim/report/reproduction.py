@@ -32,7 +32,7 @@ ASSUMPTIONS = [
     "Register path: the device side of GDDR6-AiM (a 32-cycle mode switch between register and array commands, "
     "register latencies of 0-1 cycles), driven by an ASIC that neither waits on result reads nor leaves rows open "
     "(docs/references.md, \"Register path\"); the register_path study shows what this choice changes.",
-    "Energy: a GDDR6-AiM table derived from CENT's power model (pimsim/config/presets/energy/pimgpt.yaml), "
+    "Energy: a GDDR6-AiM table derived from CENT's power model (src/pimsim/config/presets/energy/pimgpt.yaml), "
     "background power included; baselines at TDP while busy.",
     "Mapping: our PIM-GPT-style layout (rows round-robin over 128 banks, chunks matched to the 2 KB global "
     "buffer, packing to the fewest row bursts, K row-major and V transposed); refresh is modelled.",
@@ -255,7 +255,7 @@ def asic_lines(hw: HwConfig | None, out: Path) -> list[str]:
     if hw is not None and hw.asic is not None:
         simd = hw.asic.model_copy(update={"model": "simd"})
         lines += ["Implied ASIC size in 28 nm (arithmetic and SRAM only; `pimsim check` prints it for any config; "
-                  "per-unit figures in pimsim/asic/area.py):", "",
+                  "per-unit figures in src/pimsim/asic/area.py):", "",
                   "| design | lanes | adders | multipliers | comparators | arithmetic mm^2 | SRAM mm^2 | total mm^2 |",
                   "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for cfg in (hw.asic, simd):
@@ -300,7 +300,7 @@ def write_report(out: Path, command: str, prompt: int, output: int, studies: lis
     lines += h200_lines(out)
     lines += variant_lines(out)
     lines += ["## The ASIC as a design", "",
-              "The default ASIC (`asic.model: pipelined`, pimsim/asic/pipelined.py) gives each op a pipelined "
+              "The default ASIC (`asic.model: pipelined`, src/pimsim/asic/pipelined.py) gives each op a pipelined "
               "datapath that takes 128 BF16 elements a cycle (the rate the 8 channels' interface delivers "
               "results at 1 GHz) and streams its first pass on the results as they arrive; `asic.model: simd` is "
               "a generic vector unit doing one BF16 operation per lane per cycle, every Taylor, Newton and "

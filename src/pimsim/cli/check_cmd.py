@@ -102,7 +102,7 @@ def run(args) -> int:
     if hw.asic is not None:
         area = asic_area_mm2(hw.asic)
         adds, muls, cmps = unit_counts(hw.asic)
-        size = Table(title=f"ASIC ({hw.asic.model}) area in 28 nm, mm^2 (pimsim/asic/area.py)", show_header=False)
+        size = Table(title=f"ASIC ({hw.asic.model}) area in 28 nm, mm^2 (src/pimsim/asic/area.py)", show_header=False)
         for k, v in area.items():
             size.add_row(k, f"{v:.3f}")
         size.add_row("datapath units", f"{adds} adders, {muls} multipliers, {cmps} comparators")

@@ -22,7 +22,7 @@ from pimsim.config.validate import Strict, did_you_mean, validate
 from pimsim.config.yamlio import load_yaml
 from pimsim.errors import PimsimError
 
-REPO_ROOT = Path(pimsim.__file__).resolve().parent.parent
+REPO_ROOT = Path(pimsim.__file__).resolve().parents[2]
 DEVICE_DIR = REPO_ROOT / "hwconfigs" / "baselines"
 
 Fraction = Field(gt=0, le=1)

@@ -37,7 +37,7 @@ from pimsim.config.validate import Strict, did_you_mean, validate
 from pimsim.config.yamlio import load_yaml
 from pimsim.errors import PimsimError
 
-WORKLOAD_DIR = Path(pimsim.__file__).resolve().parent.parent / "workloads"
+WORKLOAD_DIR = Path(pimsim.__file__).resolve().parents[2] / "workloads"
 
 DTYPE_BYTES = {"bf16": 2, "fp16": 2, "fp32": 4}
 
