@@ -1,7 +1,10 @@
-"""Shared fixtures: a synthetic DRAM whose timing parameters are all different.
+"""Shared fixtures: a synthetic DRAM whose timing parameters are all different, and a result cache
+of each test's own.
 
 Distinct values make every exact-cycle test specific to its rule: no test
-can pass because two parameters happen to be equal.
+can pass because two parameters happen to be equal. The cache fixture keeps
+tests from reading each other's results (or the user's ~/.cache/pimsim):
+every test, and every process it starts, gets an empty one.
 """
 
 from __future__ import annotations
@@ -35,6 +38,13 @@ def distinct_hw(**dram_overrides):
                        "address_mapping": "rochrababgco"},
         "energy": {"preset": "gddr6"},
     }, "test")
+
+
+@pytest.fixture(autouse=True)
+def own_result_cache(tmp_path_factory, monkeypatch):
+    root = tmp_path_factory.mktemp("result-cache")
+    monkeypatch.setenv("PIMSIM_CACHE_DIR", str(root))
+    return root
 
 
 @pytest.fixture

@@ -212,7 +212,7 @@ def test_trace_json_reports_cycles_counts_energy_and_the_run_identity(tmp_path, 
     assert out["counts"] == {"ACT16": 1, "MAC16": 2, "RDMAC": 1, "TMOD": 3, "WRGB": 2}
     assert out["energy_pj"] > 0 and out["wall_s"] >= 0
     assert out["overrides"] == ["dram.refresh_policy=none"] and out["format"] == "aim"
-    assert len(out["config_hash"]) == 16 and out["version"]
+    assert len(out["hw_hash"]) == 16 and out["pimsim"]
 
 
 @pytest.mark.parametrize("text,line,what", [

@@ -15,7 +15,7 @@ FIGURES = ("speedup", "energy_efficiency", "latency_breakdown", "energy_breakdow
 COLUMNS = ["model", "baseline", "phase", "pim_ms_per_token", "baseline_ms_per_token", "speedup", "pim_j_per_token",
            "baseline_j_per_token", "energy_efficiency", "pim_prompt_ms_per_token", "baseline_prompt_ms_per_token",
            "prompt_speedup", "pim_prompt_j_per_token", "baseline_prompt_j_per_token", "prompt_energy_efficiency",
-           "baseline_overhead_ms_per_token", "pimsim"]
+           "baseline_overhead_ms_per_token", "run_hash", "hw_hash", "overrides", "pimsim"]
 
 
 def png_size(path) -> tuple[int, int]:

@@ -63,10 +63,10 @@ def test_set_override_is_validated_like_the_file():
         load_hwconfig(GDDR6, ["controller.queue_depth=zero"])
 
 
-def test_config_hash_changes_with_any_value_and_is_stable():
+def test_hw_hash_changes_with_any_value_and_is_stable():
     a, b = load_hwconfig(GDDR6), load_hwconfig(GDDR6)
     c = load_hwconfig(GDDR6, ["dram.timing.nCL=25"])
-    assert a.config_hash == b.config_hash != c.config_hash
+    assert a.hw_hash == b.hw_hash != c.hw_hash
 
 
 def err(tmp_path, text):

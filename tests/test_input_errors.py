@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from pimsim.cli import run_cmd
 from pimsim.cli.main import main
 
 HW = "hwconfigs/pimgpt.yaml"
@@ -15,7 +14,7 @@ def no_simulation(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("simulated before checking the output paths")
 
-    monkeypatch.setattr(run_cmd, "simulate_generation", refuse)
+    monkeypatch.setattr("pimsim.cache.runs.simulate_generation", refuse)
 
 
 def error(capsys, argv) -> str:
@@ -91,12 +90,10 @@ def test_a_run_folder_records_its_overrides_and_no_wall_clock(tmp_path, capsys):
 
 
 def test_an_interrupted_sweep_says_how_to_resume(tmp_path, capsys, monkeypatch):
-    from pimsim.cli import sweep_cmd
-
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sweep_cmd, "run_points", interrupted)
+    monkeypatch.setattr("pimsim.api.sweeps.run_points", interrupted)
     out = tmp_path / "s"
     assert main(["sweep", "hwconfigs/sweeps/overlap.yaml", "--out", str(out), "--workers", "1", "--json"]) == 130
     err = capsys.readouterr().err.strip()

@@ -17,7 +17,7 @@ TOKENS = (2, 2)
 
 
 def _run(model: str, *sets: str) -> dict:
-    return metrics(simulate_generation(load_hwconfig(HW, list(sets)), resolve_workload(model, *TOKENS)), 0.0)
+    return metrics(simulate_generation(load_hwconfig(HW, list(sets)), resolve_workload(model, *TOKENS)))
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ HW = "hwconfigs/pimgpt.yaml"
 @pytest.fixture(scope="module")
 def run():
     res = simulate_generation(load_hwconfig(HW), resolve_workload("tiny", 5, 4))
-    return res, metrics(res, 0.0)
+    return res, metrics(res)
 
 
 def test_phases_add_up_to_the_run(run):
@@ -41,7 +41,7 @@ def test_every_pass_carries_its_own_energy_and_they_sum_to_the_total(run):
 
 
 def test_a_run_without_generation_passes_has_only_the_prompt_phase():
-    m = metrics(simulate_generation(load_hwconfig(HW), resolve_workload("tiny", 3, 1)), 0.0)
+    m = metrics(simulate_generation(load_hwconfig(HW), resolve_workload("tiny", 3, 1)))
     assert list(m["phases"]) == ["prompt"] and m["phases"]["prompt"]["passes"] == 3
 
 

@@ -69,20 +69,20 @@ def test_local_sweep_writes_a_file_per_point_and_one_tidy_table(tmp_path, capsys
     info = json.loads((out / "sweep.json").read_text())
     assert info["points"] == 6 and info["base_values"] == {"asic.clock_mhz": 1000.0, "pim.mac_lanes": 16}
     resolved = yaml.safe_load((out / "sweep.yaml").read_text())
-    assert resolved["base"] == str(BASE) and resolved["points"] == 6 and resolved["factors"] == FACTORS
+    assert (out / resolved["base"]).resolve() == BASE.resolve() and resolved["points"] == 6 and resolved["factors"] == FACTORS
 
 
 def test_a_failing_point_is_recorded_the_rest_finish_and_resume_completes_it(tmp_path, capsys, monkeypatch):
     path, out, ref = sweep_file(tmp_path), tmp_path / "out", tmp_path / "ref"
-    assert sweep(path, ref, "--workers", "2") == 0
-    real = execute.simulate_generation
+    assert sweep(path, ref, "--workers", "2", "--no-cache") == 0  # leaves the result cache empty
+    real = execute.simulate_record
 
     def flaky(hw, workload):  # inherited by the forked workers
         if hw.asic.clock_mhz == 200:
             raise RuntimeError("injected failure")
         return real(hw, workload)
 
-    monkeypatch.setattr(execute, "simulate_generation", flaky)
+    monkeypatch.setattr(execute, "simulate_record", flaky)
     capsys.readouterr()
     assert sweep(path, out, "--workers", "2") == 1
     summary = json.loads(capsys.readouterr().out)
@@ -92,7 +92,7 @@ def test_a_failing_point_is_recorded_the_rest_finish_and_resume_completes_it(tmp
     assert sorted(f["factors"]["pim.mac_lanes"] for f in failed) == [8, 16]
     assert all("injected failure" in f["traceback"] for f in failed)
     assert len(pd.read_csv(out / "results.csv")) == 4
-    monkeypatch.setattr(execute, "simulate_generation", real)
+    monkeypatch.setattr(execute, "simulate_record", real)
     assert sweep(path, out, "--workers", "2", "--resume") == 0
     summary = json.loads(capsys.readouterr().out)
     assert (summary["ran"], summary["cached"], summary["failed"]) == (2, 4, 0)

@@ -9,12 +9,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import pimsim.sweep.spec as spec_mod
 from pimsim.config.hw import build_hwconfig
 from pimsim.config.workload import resolve_workload
 from pimsim.config.yamlio import load_yaml
 from pimsim.errors import PimsimError
-from pimsim.sweep.spec import apply_settings, cache_key, config_key, expand, expand_all, load_spec
+from pimsim.config.hashes import run_hash as config_key
+from pimsim.sweep.spec import apply_settings, expand, expand_all, load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "hwconfigs" / "pimgpt.yaml"
@@ -126,15 +126,15 @@ def test_a_model_too_big_for_a_point_stops_the_sweep_unless_skip_unfit(tmp_path)
 def test_the_same_config_always_has_the_same_key(tmp_path):
     a = expand(load_spec(write(tmp_path, factors={"asic.clock_mhz": [100, 200]})))
     b = expand(load_spec(write(tmp_path, factors={"asic.clock_mhz": [200.0]})))
-    assert a[1].key == b[0].key == cache_key(b[0]) == cache_key(a[1])
-    assert len(a[0].key) == 64 and a[0].key != a[1].key
+    assert a[1].key == b[0].key == config_key(b[0].hw, b[0].resolved_workload) == config_key(a[1].hw, a[1].resolved_workload)
+    assert len(a[0].key) == 16 and a[0].key != a[1].key
 
 
 def test_the_key_covers_token_counts_and_the_pimsim_version(tmp_path, monkeypatch):
     hw = build_hwconfig(BASE_DATA, "x")
     key = config_key(hw, resolve_workload("tiny", 1, 1))
     assert config_key(hw, resolve_workload("tiny", 1, 2)) != key
-    monkeypatch.setattr(spec_mod, "__version__", "99.0")
+    monkeypatch.setattr("pimsim.config.hashes.__version__", "99.0")
     assert config_key(hw, resolve_workload("tiny", 1, 1)) != key
 
 

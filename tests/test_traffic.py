@@ -36,7 +36,7 @@ def test_tiny_one_pass_moves_the_hand_counted_bursts_and_bytes():
     # KV: per layer K and V of one token read (2 x 64 x 2 B) and written (128 x 2 B) = 512; two: 1024.
     # Embedding rows: 2 x 64 x 2 B = 256.
     assert res.without_pim_bytes == {"weights": 262144, "kv_cache": 1024, "activations": 256}
-    t = metrics(res, 0.0)["traffic"]
+    t = metrics(res)["traffic"]
     assert sum(t["interface_bytes_per_token"].values()) == 784 * 32
     assert t["reduction"] == (262144 + 1024 + 256) / (784 * 32)
 

@@ -13,7 +13,7 @@ from pimsim.workload.ops import OPS_PER_LAYER, Op, flops, forward_passes, genera
     weight_bytes
 from pimsim.workload.optrace import read_op_trace, write_op_trace
 
-# docs: reference/pim-gpt.md section 5 (layers, d_model, heads, d_head, d_ff, vocab, context)
+# the published configurations (docs/references.md, "Models"): layers, d_model, heads, d_head, d_ff, vocab, context
 TABLE = {
     "gpt2-small": (12, 768, 12, 64, 3072, 50257, 1024),
     "gpt2-medium": (24, 1024, 16, 64, 4096, 50257, 1024),

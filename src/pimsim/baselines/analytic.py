@@ -16,7 +16,7 @@ Time of one op = ``max(bytes / (bandwidth x bandwidth_efficiency), flops / (peak
 compute_efficiency))``; the op counts as memory-bound when the first term wins, else as
 compute-bound. A pass adds ``kernel_overhead_us x (kernels_per_layer x layers +
 kernels_per_token)``: at batch 1, eager PyTorch launches each small kernel from Python, and that
-launch and framework time dominates small models (pim-gpt.md s6). The overhead is *added* to the
+launch and framework time dominates small models (docs/references.md, "Baseline hardware"). The overhead is *added* to the
 op time, not overlapped with it: exact on a CPU, where ops run synchronously, and an upper bound
 on a GPU, where the host may queue the next launch while a kernel runs.
 

@@ -68,11 +68,11 @@ def run(args) -> int:
         raise PimsimError(f"unknown engine {hw.sim.engine!r}" + did_you_mean(hw.sim.engine, list(ENGINES)),
                           where=source_of("sim.engine", args.sets, args.config), key="sim.engine")
     if args.json:
-        print(json.dumps({"config_hash": hw.config_hash, **hw.resolved()}, indent=2, sort_keys=True))
+        print(json.dumps({"hw_hash": hw.hw_hash, "overrides": list(hw.overrides), **hw.resolved()}, indent=2, sort_keys=True))
         return 0
     d = hw.dram
     console = Console()
-    console.print(f"[bold]{hw.name}[/bold]  ({args.config}, hash {hw.config_hash})  OK")
+    console.print(f"[bold]{hw.name}[/bold]  ({args.config}, hw_hash {hw.hw_hash})  OK")
     org = Table(title="DRAM organisation", show_header=False)
     for k in ("standard", "channels", "ranks", "bank_groups", "banks_per_group", "rows", "columns",
               "device_width_bits", "devices_per_rank", "burst_length", "data_rate_gbps", "refresh_policy"):

@@ -4,25 +4,19 @@ from __future__ import annotations
 
 from pimsim.cli import COMMANDS
 
-import json
 import sys
-import time
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from pimsim.api import DEFAULT_HW  # the CLI is a layer over the API
-from pimsim.config import load_hwconfig
-from pimsim.config.workload import Generation, Workload, resolve_workload
+from pimsim.api.runs import DEFAULT_HW, as_json, load_hw, simulate, workload_of  # the CLI is a layer over the API
 from pimsim.errors import PimsimError
-from pimsim.report.run_summary import metrics, write_run
 from pimsim.report.paths import check_file, check_folder
 from pimsim.report.timeline import write_timeline
 from pimsim.report.traffic import kib
-from pimsim.sim.generation import check_dtype, simulate_generation
-from pimsim.workload.optrace import read_op_trace
+from pimsim.workload.optrace import write_op_trace
 
 DEFAULT_MODEL = "gpt2-small"
 
@@ -33,65 +27,69 @@ def register(sub) -> None:
     src = p.add_mutually_exclusive_group()
     src.add_argument("--model", help=f"shipped workload name (default: {DEFAULT_MODEL})")
     src.add_argument("--workload", help="workload YAML file")
-    src.add_argument("--ops", help="op trace (JSONL, see src/pimsim/workload/optrace.py) to simulate as given")
-    p.add_argument("--prompt-tokens", type=int)
-    p.add_argument("--output-tokens", type=int)
+    src.add_argument("--ops", metavar="FILE.jsonl",
+                     help="op trace to simulate as given (format: src/pimsim/workload/optrace.py; "
+                          "example: workloads/traces/tiny-ops.jsonl; --write-ops makes one)")
+    p.add_argument("--prompt-tokens", type=int, help="prompt tokens (default: the workload's own, 64)")
+    p.add_argument("--output-tokens", type=int, help="generated tokens (default: the workload's own, 64)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="override a hardware config field (repeatable), e.g. asic.clock_mhz=100")
-    p.add_argument("--out", help="run folder (default: reports/runs/<model>-<hw>-<hash>)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--out", help="run folder (default: reports/runs/<model>-<hw>-<run_hash>)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (every metric, wall time, cached)")
     p.add_argument("--timeline", metavar="FILE.json",
-                   help="write the op (and, with sim.engine=reference, command) timeline in Chrome trace format")
+                   help="write the op (and, with sim.engine=reference, command) timeline in Chrome trace format "
+                        "(always simulates)")
+    p.add_argument("--write-ops", metavar="FILE.jsonl",
+                   help="also write the run's op trace (every forward pass's ops), which --ops reads back")
+    p.add_argument("--no-cache", action="store_true",
+                   help="simulate even when the result cache holds this run (default: use the cache)")
     p.set_defaults(func=run)
 
 
-def _workload(args) -> tuple[Workload, list | None]:
-    if args.ops:
-        if args.prompt_tokens is not None or args.output_tokens is not None:
-            raise PimsimError("token counts come from the op trace", where="--ops")
-        model, passes = read_op_trace(args.ops)
-        prompt = sum(1 for _, is_prompt, _ in passes if is_prompt)
-        logits = sum(1 for _, _, ops in passes if any(op.kind == "argmax" for op in ops))
-        gen = Generation(prompt_tokens=max(prompt, 1), output_tokens=logits, batch=1, dtype="bf16")
-        return Workload(name=Path(args.ops).stem, source=str(args.ops), model=model, generation=gen), passes
-    name = args.workload or args.model or DEFAULT_MODEL
-    return resolve_workload(name, args.prompt_tokens, args.output_tokens), None
+def _model(args) -> str:
+    return args.workload or args.model or DEFAULT_MODEL
 
 
 def run(args) -> int:
-    hw = load_hwconfig(args.hw, args.sets)
+    hw = load_hw(args.hw, sets=args.sets)
     for section in ("pim", "asic", "sim"):
         hw.require(section)
-    workload, passes = _workload(args)
-    check_dtype(hw, workload, args.workload or f"workloads/{workload.name}.yaml")
     if args.out:
         check_folder(args.out, "--out")
-    if args.timeline:
-        check_file(args.timeline, "--timeline")
+    for path, flag in ((args.timeline, "--timeline"), (args.write_ops, "--write-ops")):
+        if path:
+            check_file(path, flag)
+    if args.write_ops and args.ops:
+        raise PimsimError("the run already comes from an op trace", where="--write-ops")
+    workload = None if args.ops else workload_of(_model(args), args.prompt_tokens, args.output_tokens)
     show = not args.json and sys.stdout.isatty()
-    keep = bool(args.timeline)
-    t0 = time.perf_counter()
+    kwargs = dict(ops=args.ops, cache=not args.no_cache, timeline=bool(args.timeline),
+                  prompt_tokens=args.prompt_tokens, output_tokens=args.output_tokens)
+    model = _model(args)
     if show:
         with Progress(TextColumn("simulating {task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       TimeRemainingColumn(), transient=True) as bar:
-            task = bar.add_task(workload.name, total=None)
-            res = simulate_generation(hw, workload, passes=passes, keep_records=keep,
-                                      command_log=keep, progress=lambda i, n: bar.update(task, completed=i, total=n))
+            task = bar.add_task(workload.name if workload else str(args.ops), total=None)
+            res = simulate(hw, model, progress=lambda i, n: bar.update(task, completed=i, total=n), **kwargs)
     else:
-        res = simulate_generation(hw, workload, passes=passes, keep_records=keep, command_log=keep)
-    m = metrics(res, time.perf_counter() - t0)
-    folder = Path(args.out) if args.out else Path("reports/runs") / f"{workload.name}-{hw.name}-{m['config_hash']}"
-    write_run(folder, res, m, args.sets)
+        res = simulate(hw, model, **kwargs)
+    if workload is None:
+        workload = res.workload
+    folder = Path(args.out) if args.out else Path("reports/runs") / f"{workload.name}-{hw.name}-{res.run_hash}"
+    res.write(folder)
     if args.timeline:
-        write_timeline(args.timeline, res.extra["records"], res.extra["channels"], hw.dram.tck_ns)
+        write_timeline(args.timeline, res.run.extra["records"], res.run.extra["channels"], hw.dram.tck_ns)
+    if args.write_ops:
+        write_op_trace(args.write_ops, workload)
     if args.json:
-        print(json.dumps(m, sort_keys=True))
+        print(as_json(res))
         return 0
-    _print(m, folder)
+    _print(res, folder)
     return 0
 
 
-def _print(m: dict, folder: Path) -> None:
+def _print(res, folder: Path) -> None:
+    m = res.summary
     console = Console()
     t = Table(title=f"pimsim run: {m['model']} on {m['hw']}", show_header=False)
     rows = [
@@ -114,9 +112,9 @@ def _print(m: dict, folder: Path) -> None:
                     f"weight rows {m['mapping']['weight_row_utilization']:.1%} used"),
         ("engine", f"{m['engine']}, overlap {m['overlap']}, {m['refreshes']:,} refreshes, "
                    f"{sum(m['counts'].values()):,} DRAM commands"),
-        ("config hash", m["config_hash"]),
+        ("hashes", f"run_hash {m['run_hash']}, hw_hash {m['hw_hash']} (pimsim {m['pimsim']})"),
         ("run folder", str(folder)),
-        ("wall time", f"{m['wall_s']:.2f} s"),
+        ("wall time", f"{res.wall_s:.2f} s" + (" (from the result cache)" if res.cached else "")),
     ]
     for k, v in rows:
         t.add_row(k, v)

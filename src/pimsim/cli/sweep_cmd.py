@@ -1,29 +1,20 @@
-"""``pimsim sweep SWEEP.yaml``: design-space sweeps (local processes or a Dask cluster).
-
-Order of work: validate the sweep file and every point; check the output
-folder; start the executor (a Dask scheduler that does not answer is an
-error here, before anything is written); record the sweep; run the points,
-caching each as it finishes; write the table. Exit code 0 if every point
-finished, 1 if any failed (they are in ``<out>/failed/``), 2 for bad input.
-"""
+"""``pimsim sweep SWEEP.yaml``: design-space sweeps (local processes or a Dask cluster), over
+``pimsim.sweep`` (src/pimsim/api/sweeps.py says the order of work). Exit code 0 if every point
+finished, 1 if any failed (they are in ``<out>/failed/``), 2 for bad input. Progress: a bar on a
+terminal, a plain line per finished point on stderr otherwise (logs, CI, nohup)."""
 
 from __future__ import annotations
 
 from pimsim.cli import COMMANDS
 
 import json
-import os
 import sys
-import time
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from pimsim.errors import PimsimError
-from pimsim.sweep.execute import EXECUTORS, RunStats, plan, run_points
-from pimsim.sweep.spec import expand_all, load_spec, sweep_hash
-from pimsim.sweep.table import check_folder, write_sweep_files, write_table
+from pimsim.api.sweeps import sweep
 
 
 def register(sub) -> None:
@@ -35,6 +26,8 @@ def register(sub) -> None:
                    help="seconds to wait for the Dask scheduler (default 10)")
     p.add_argument("--out", help="output folder (default: reports/runs/sweep-<name>)")
     p.add_argument("--resume", action="store_true", help="continue a sweep in --out; finished points are reused")
+    p.add_argument("--no-cache", action="store_true",
+                   help="run every point even when the result cache holds it (default: use the cache)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -42,12 +35,12 @@ def register(sub) -> None:
 class _Bar:
     """A rich progress bar, started on the first update (after the workers exist)."""
 
-    def __init__(self, total: int) -> None:
-        self.total = total
+    def __init__(self) -> None:
         self.progress = None
 
-    def __call__(self, stats: RunStats) -> None:
+    def __call__(self, stats, point) -> None:
         if self.progress is None:
+            self.total = stats.total - stats.cached
             self.progress = Progress(TextColumn("sweep"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                                      TextColumn("{task.fields[failed]} failed"), TimeElapsedColumn(),
                                      TextColumn("left"), TimeRemainingColumn(), transient=True)
@@ -60,49 +53,37 @@ class _Bar:
             self.progress.stop()
 
 
-def _check_args(args) -> None:
-    if args.workers is not None and args.workers < 1:
-        raise PimsimError(f"expected at least 1, got {args.workers}", where="--workers")
-    if not args.connect_timeout > 0:
-        raise PimsimError(f"expected a positive number of seconds, got {args.connect_timeout}",
-                          where="--connect-timeout")
+def _lines(stats, point) -> None:
+    """Progress as plain lines on stderr, when stdout is not a terminal."""
+    if point is None:
+        print(f"sweep: {stats.total} points, {stats.cached} cached; running the rest", file=sys.stderr, flush=True)
+        return
+    shown = ", ".join(f"{k}={v}" for k, v in point.factors.items())
+    state = "failed" if stats.failed and stats.failed[-1]["key"] == point.key else "done"
+    print(f"[{stats.done + len(stats.failed) + stats.cached}/{stats.total}] {point.workload} {shown}: {state} "
+          f"({stats.wall_s:.1f} s)", file=sys.stderr, flush=True)
 
 
 def run(args) -> int:
-    _check_args(args)
-    t0 = time.perf_counter()
-    spec = load_spec(args.sweep)
-    points, skipped = expand_all(spec)
-    digest = sweep_hash(spec, points)
-    out = Path(args.out) if args.out else Path("reports/runs") / f"sweep-{spec.name}"
-    check_folder(out, digest, args.resume)
-    todo, cached = plan(points, out, args.resume)
-    stats = RunStats(total=len(todo) + cached, cached=cached)
-    executor = "dask" if args.scheduler else "local"
-    workers = min(args.workers or os.cpu_count() or 1, max(len(todo), 1))
-    bar = _Bar(len(todo)) if not args.json and sys.stdout.isatty() and todo else None
-    with EXECUTORS[executor](workers=workers, address=args.scheduler, timeout_s=args.connect_timeout) as runner:
-        write_sweep_files(spec, points, skipped, out, digest)
-        try:
-            run_points(runner, todo, out, stats, progress=bar)
-        except KeyboardInterrupt:
-            raise KeyboardInterrupt(f"{stats.done} of {len(todo)} points finished and kept in {out}; resume with: "
-                                    f"pimsim sweep {args.sweep} --out {out} --resume") from None
-        finally:
-            if bar:
-                bar.close()
-    tables = write_table(spec, points, out)
-    summary = {"name": spec.name, "out": str(out), "points": stats.total, "ran": stats.done, "cached": stats.cached,
-               "failed": len(stats.failed), "skipped": len(skipped), "executor": executor,
-               "workers": None if args.scheduler else workers, "wall_s": round(time.perf_counter() - t0, 3),
-               "table": str(tables[0]),
-               "failures": [{"workload": f["workload"], "factors": f["factors"], "error": f["error"]}
-                            for f in stats.failed]}
+    if sys.stdout.isatty() and not args.json:
+        bar = _Bar()
+        progress = bar
+    else:
+        bar, progress = None, (None if args.json else _lines)
+    try:
+        res = sweep(args.sweep, out=args.out, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
+                    cache=not args.no_cache, connect_timeout_s=args.connect_timeout, progress=progress)
+    finally:
+        if bar:
+            bar.close()
+    summary = {"name": res.name, "out": str(res.out), "points": res.points, "ran": res.ran, "cached": res.cached,
+               "failed": len(res.failed), "skipped": res.skipped, "executor": res.executor, "workers": res.workers,
+               "wall_s": res.wall_s, "table": str(res.tables[0]), "failures": res.failed}
     if args.json:
         print(json.dumps(summary))
     else:
         _print(summary)
-    return 1 if stats.failed else 0
+    return 1 if res.failed else 0
 
 
 def _print(s: dict) -> None:

@@ -1,4 +1,4 @@
-"""A whole hardware config: load, override, validate, resolve, hash.
+"""A whole hardware config: load, override, validate, resolve, hash (pimsim.config.hashes).
 
 This is the one place where presets, ``--set`` overrides and derived values
 meet; everything downstream receives frozen, resolved objects.
@@ -6,8 +6,6 @@ meet; everything downstream receives frozen, resolved objects.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Any, Optional
 
@@ -15,6 +13,7 @@ from pydantic import Field
 
 from pimsim.config.dram import DramConfig, resolve_dram
 from pimsim.config.energy import EnergyConfig, resolve_energy
+from pimsim.config.hashes import digest, override_list
 from pimsim.config.pim import AsicConfig, PimConfig, SimConfig
 from pimsim.config.validate import Strict, did_you_mean, validate
 from pimsim.config.yamlio import apply_overrides, apply_sets, load_yaml
@@ -39,6 +38,7 @@ class HwConfig(Strict):
     asic: Optional[AsicConfig] = None
     sim: Optional[SimConfig] = None
     source: str  # the file it came from
+    overrides: tuple[str, ...] = ()  # the overrides applied to it, as ``key=value`` (provenance only)
 
     def require(self, section: str):
         """A section a command needs; its absence is a one-line error naming it."""
@@ -49,19 +49,19 @@ class HwConfig(Strict):
 
     def resolved(self) -> dict[str, Any]:
         """The fully resolved config as plain data (what a run records)."""
-        return self.model_dump(mode="json", exclude={"source"})
+        return self.model_dump(mode="json", exclude={"source", "overrides"})
 
     @property
-    def config_hash(self) -> str:
-        blob = json.dumps(self.resolved(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    def hw_hash(self) -> str:
+        """Identifies the resolved config (pimsim.config.hashes)."""
+        return digest(self.resolved())
 
 
 SECTIONS = ("name", "dram", "controller", "energy", "pim", "asic", "sim")
 OPTIONAL_SECTIONS = {"pim": PimConfig, "asic": AsicConfig, "sim": SimConfig}
 
 
-def build_hwconfig(data: dict[str, Any], where: str) -> HwConfig:
+def build_hwconfig(data: dict[str, Any], where: str, overrides: tuple[str, ...] = ()) -> HwConfig:
     """Validate a raw mapping (already merged with overrides) into a HwConfig."""
     for key in data:
         if key not in SECTIONS:
@@ -84,7 +84,8 @@ def build_hwconfig(data: dict[str, Any], where: str) -> HwConfig:
             if not isinstance(data[key], dict):
                 raise PimsimError("expected a mapping", where=where, key=key)
             optional[key] = validate(model, data[key], where, prefix=key)
-    return HwConfig(name=data["name"], dram=dram, controller=controller, energy=energy, source=where, **optional)
+    return HwConfig(name=data["name"], dram=dram, controller=controller, energy=energy, source=where,
+                    overrides=tuple(overrides), **optional)
 
 
 def load_hwconfig(path: str | Path, sets: list[str] | tuple[str, ...] = (),
@@ -97,7 +98,7 @@ def load_hwconfig(path: str | Path, sets: list[str] | tuple[str, ...] = (),
     if overrides:
         data = apply_overrides(data, overrides)
     try:
-        return build_hwconfig(data, str(path))
+        return build_hwconfig(data, str(path), override_list(sets, overrides))
     except PimsimError as err:
         if overrides and source_of(err.key, list(overrides), "") != "":
             raise PimsimError(err.message, where="overrides", key=err.key) from None

@@ -41,7 +41,8 @@ def validate(model: type[Strict], data: dict[str, Any], where: str, prefix: str 
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        errors = exc.errors()  # a misspelt key is the cause of the required key it leaves missing
+        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         loc = tuple(err["loc"])
         key = ".".join(str(p) for p in ((prefix,) if prefix else ()) + loc)
         kind = err["type"]

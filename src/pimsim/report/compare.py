@@ -3,7 +3,8 @@
 Files: compare.csv / compare.md (one row per model and baseline: model,
 baseline, phase, pim_ms_per_token, baseline_ms_per_token, speedup,
 pim_j_per_token, baseline_j_per_token, energy_efficiency, and the same for
-the prompt passes; the baseline's per-op host overhead per token; the pimsim version), pim_runs.csv (per model: latency and energy per token,
+the prompt passes; the baseline's per-op host overhead per token; the run's run_hash and hw_hash,
+the overrides and the pimsim version), pim_runs.csv (per model: latency and energy per token,
 split by category and by phase), tokens.csv (per model and forward pass),
 config.json, and the figures. ``pimsim plot`` redraws the figures from these
 tables alone.
@@ -27,7 +28,7 @@ from pimsim.report.figures import CATEGORIES, comparison_figures
 COLUMNS = ["model", "baseline", "phase", "pim_ms_per_token", "baseline_ms_per_token", "speedup", "pim_j_per_token",
            "baseline_j_per_token", "energy_efficiency", "pim_prompt_ms_per_token", "baseline_prompt_ms_per_token",
            "prompt_speedup", "pim_prompt_j_per_token", "baseline_prompt_j_per_token", "prompt_energy_efficiency",
-           "baseline_overhead_ms_per_token", "pimsim"]
+           "baseline_overhead_ms_per_token", "run_hash", "hw_hash", "overrides", "pimsim"]
 SHOWN = COLUMNS[:9]  # compare.md: the headline
 
 
@@ -42,7 +43,8 @@ def comparison_rows(pim: dict, baselines: dict[str, dict[str, object]]) -> list[
     rows = []
     head = headline_phase(pim)
     for name, by_phase in baselines.items():
-        row = {"model": pim["model"], "baseline": name, "phase": head, "pimsim": __version__}
+        row = {"model": pim["model"], "baseline": name, "phase": head, "run_hash": pim["run_hash"],
+               "hw_hash": pim["hw_hash"], "overrides": "; ".join(pim.get("overrides", [])), "pimsim": __version__}
         for phase, prefix in ((head, ""), ("prompt", "prompt_")):
             p, b = pim["phases"].get(phase), by_phase.get(phase)
             if p is None or b is None:
@@ -60,7 +62,7 @@ def comparison_rows(pim: dict, baselines: dict[str, dict[str, object]]) -> list[
 
 def run_row(m: dict) -> dict:
     n = m["forward_passes"]
-    row = {"model": m["model"], "ms_per_token": m["ms_per_token"], "j_per_token": m["j_per_token"],
+    row = {"model": m["model"], "run_hash": m["run_hash"], "ms_per_token": m["ms_per_token"], "j_per_token": m["j_per_token"],
            "row_hit_rate": m["row_hit_rate"], "mac_utilization": m["mac_utilization"], "vmm_share": m["vmm_share"]}
     for phase, p in m["phases"].items():
         row.update({f"{phase}_ms_per_token": p["ms_per_token"], f"{phase}_j_per_token": p["j_per_token"]})

@@ -143,7 +143,7 @@ def token_latency_figure(tokens: pd.DataFrame, folder: Path, title: str, log: bo
 def run_figures(summary: dict, tokens: pd.DataFrame, folder: Path) -> list[Path]:
     """Figures of a single run folder: per-token latency and the time and energy split."""
     tokens = tokens.assign(model=summary["model"], ms=tokens["ms"].astype(float))
-    title = f"{summary['model']} on {summary['hw']} ({summary['config_hash']})"
+    title = f"{summary['model']} on {summary['hw']} ({summary['run_hash']})"
     out = token_latency_figure(tokens, folder, f"Per-token latency: {title}", log=False)
     fig, axes = plt.subplots(1, 2, figsize=FIGSIZE)
     for ax, (key, unit, scale) in zip(axes, (("breakdown_s", "ms", 1e3), ("energy_breakdown_j", "mJ", 1e3))):

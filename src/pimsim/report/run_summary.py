@@ -1,25 +1,26 @@
 """The results of ``pimsim run``: the metrics object, and the run folder's files.
 
 Run folder (``--out``, default reports/runs/<model>-<hw>-<hash>):
-  config.json      the resolved hardware config, workload and their hash
+  config.json      run_hash, hw_hash, pimsim version, the resolved hardware config, the overrides
+                   applied to it (``--set``, API overrides) and the resolved workload
   ops.csv          per op: kind, calls, dram_cycles, seconds, share, and DRAM cycles by category
                    (vmm_dram_cycles, asic_dram_cycles, transfer_dram_cycles, refresh_dram_cycles)
   tokens.csv       per forward pass: position, phase (prompt or generate), context, dram_cycles, ms, mJ
-  summary.json     the metrics below without ``wall_s`` (``pimsim run --json`` prints them with it)
+  summary.json     the metrics below and the overrides (``pimsim run --json`` adds the wall time)
   summary.md       a readable summary
-config.json holds the overrides (``--set``) beside the resolved config. Every file is a function of
-the inputs: same inputs, same bytes (the wall-clock time goes to the terminal only).
+Every file is a function of the inputs: same inputs, same bytes, whether the run was simulated or
+read from the result cache (the wall-clock time goes to the terminal only).
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 from pathlib import Path
 
 from pimsim import __version__
+from pimsim.config.hashes import run_hash
 from pimsim.energy.table import energy_pj
 from pimsim.pim.actions import action_counts
 from pimsim.report.traffic import kib, traffic
@@ -29,13 +30,13 @@ COLUMN_CMDS = ("MAC16", "MAC", "RD", "RDA", "WR", "WRA")
 ACTIVATES = ("ACT", "ACT4", "ACT16")
 
 
-def run_hash(res: RunResult) -> str:
-    blob = json.dumps({"hw": res.hw.resolved(), "workload": res.workload.model_dump(mode="json"),
-                       "pimsim": __version__}, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+def result_hash(res: RunResult) -> str:
+    """The run's ``run_hash`` (pimsim.config.hashes), the op trace's digest included when it came from one."""
+    return run_hash(res.hw, res.workload, res.extra.get("ops_digest"))
 
 
-def metrics(res: RunResult, wall_s: float) -> dict:
+def metrics(res: RunResult) -> dict:
+    """Every metric of the run: a function of the inputs (no wall time)."""
     hw, d = res.hw, res.hw.dram
     tck = d.tck_ns * 1e-9
     seconds = res.cycles * tck
@@ -48,7 +49,9 @@ def metrics(res: RunResult, wall_s: float) -> dict:
     return {
         "model": res.workload.name,
         "hw": hw.name,
-        "config_hash": run_hash(res),
+        "run_hash": result_hash(res),
+        "hw_hash": hw.hw_hash,
+        "pimsim": __version__,
         "engine": hw.sim.engine,
         "overlap": hw.sim.overlap,
         "prompt_tokens": res.workload.generation.prompt_tokens,
@@ -71,7 +74,6 @@ def metrics(res: RunResult, wall_s: float) -> dict:
         "phases": phase_metrics(res),
         "work_s": {k: v * tck for k, v in work_cycles(res).items()},
         "vmm_share": vmm_share(res),
-        "wall_s": round(wall_s, 3),
     }
 
 
@@ -166,7 +168,8 @@ def markdown(m: dict) -> str:
         + ", ".join(f"{k} {v / m['latency_s']:.2%}" for k, v in m["work_s"].items() if k != "vmm"),
         f"- row-hit rate {m['row_hit_rate']:.4f}, MAC utilization {m['mac_utilization']:.4f}, "
         f"refreshes {m['refreshes']}",
-        f"- engine {m['engine']}, overlap {m['overlap']}, config hash {m['config_hash']}",
+        f"- engine {m['engine']}, overlap {m['overlap']}; run_hash {m['run_hash']}, hw_hash {m['hw_hash']}, "
+        f"pimsim {m['pimsim']}",
         f"- off-chip traffic: {kib(t['interface_bytes_per_token'])} KiB per token over the ASIC-PIM interface, "
         f"{kib(t['without_pim_bytes_per_token'])} KiB without PIM ({t['reduction']:.1f}x less)",
         "",
@@ -182,16 +185,25 @@ def markdown(m: dict) -> str:
     return "\n".join(lines)
 
 
-def write_run(folder: Path, res: RunResult, m: dict, overrides: list[str] | tuple[str, ...] = ()) -> None:
-    """Write every file of the run folder; on failure nothing half-written is left under its name."""
+def run_record(res: RunResult) -> dict:
+    """What the result cache keeps of a run and the run folder is written from: the metrics, the
+    per-op rows and the per-pass rows."""
+    return {"metrics": metrics(res), "ops": op_rows(res), "tokens": token_rows(res)}
+
+
+def write_run(folder: Path, record: dict, hw, workload) -> None:
+    """Write every file of the run folder from a run record (a fresh run's or the cache's); on
+    failure nothing half-written is left under its name. ``hw.overrides`` are recorded."""
+    m = record["metrics"]
+    overrides = list(hw.overrides)
     folder.mkdir(parents=True, exist_ok=True)
     files = {
-        "config.json": json.dumps({"config_hash": m["config_hash"], "pimsim": __version__, "hw": res.hw.resolved(),
-                                   "overrides": list(overrides), "workload": res.workload.model_dump(mode="json")},
-                                  indent=2, sort_keys=True),
-        "ops.csv": _csv(op_rows(res)),
-        "tokens.csv": _csv(token_rows(res)),
-        "summary.json": json.dumps({k: v for k, v in m.items() if k != "wall_s"}, indent=2, sort_keys=True),
+        "config.json": json.dumps({"run_hash": m["run_hash"], "hw_hash": m["hw_hash"], "pimsim": m["pimsim"],
+                                   "hw": hw.resolved(), "overrides": overrides,
+                                   "workload": workload.model_dump(mode="json")}, indent=2, sort_keys=True),
+        "ops.csv": _csv(record["ops"]),
+        "tokens.csv": _csv(record["tokens"]),
+        "summary.json": json.dumps({**m, "overrides": overrides}, indent=2, sort_keys=True),
         "summary.md": markdown(m),
     }
     for name, text in files.items():

@@ -20,7 +20,7 @@ def trace_metrics(hw: HwConfig, res: TraceResult, wall_s: float) -> dict:
     energy = _energy(hw, res.counts, res.cycles)
     return {
         "hw": hw.name,
-        "config_hash": hw.config_hash,
+        "hw_hash": hw.hw_hash,
         "cycles": res.cycles,
         "time_ns": round(res.cycles * d.tck_ns, 3),
         "requests": res.requests,
@@ -45,7 +45,7 @@ def aim_metrics(hw: HwConfig, res: AimResult, wall_s: float, trace: str) -> dict
     energy = _energy(hw, res.counts, res.cycles)
     return {
         "hw": hw.name,
-        "config_hash": hw.config_hash,
+        "hw_hash": hw.hw_hash,
         "trace": trace,
         "format": "aim",
         "cycles": res.cycles,

@@ -6,13 +6,15 @@ cluster (the optional ``pimsim[distributed]`` extra, imported only when used).
 Each is a context manager yielding a runner whose ``run(fn, points)`` yields
 ``(point, outcome)`` as points finish, in any order.
 
-The calling process writes each outcome the moment it arrives, atomically
-(a temporary file in the same folder, then ``os.replace``):
-``<out>/points/<key>.json`` for a result, ``<out>/failed/<key>.json`` for an
-error. A killed sweep loses only the points that were still running, and
-``--resume`` recomputes nothing that finished. A point file holds no wall
-time except in its separate ``wall_s`` field: everything else is a function of
-the point, so the same point always gives the same file.
+Workers only simulate. The calling process looks every point up in the result
+cache first (pimsim.cache: a point run before, by any sweep, ``run`` or
+``compare``, is not run again) and writes each outcome the moment it arrives,
+atomically (a temporary file in the same folder, then ``os.replace``): into
+the result cache, and ``<out>/points/<run_hash>.json`` for a result,
+``<out>/failed/<run_hash>.json`` for an error. A killed sweep loses only the
+points that were still running. A point file holds no wall time except in its
+separate ``wall_s`` field: everything else is a function of the point, so the
+same point always gives the same file.
 """
 
 from __future__ import annotations
@@ -30,9 +32,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 from urllib.parse import urlsplit
 
+from pimsim.cache.runs import simulate_record
+from pimsim.cache.store import ResultCache, write_atomic
 from pimsim.errors import PimsimError
-from pimsim.report.run_summary import metrics
-from pimsim.sim.generation import simulate_generation
 from pimsim.sweep.spec import Point
 
 POINTS_DIR = "points"
@@ -56,10 +58,8 @@ def run_point(point: Point) -> dict[str, Any]:
     """Simulate one point (in a worker). Never raises: an error becomes ``{"ok": False, "error": ...}``."""
     t0 = time.perf_counter()
     try:
-        result = simulate_generation(point.hw, point.resolved_workload)
-        m = metrics(result, 0.0)
-        m.pop("wall_s")
-        return {"ok": True, "metrics": m, "wall_s": round(time.perf_counter() - t0, 3)}
+        record, _ = simulate_record(point.hw, point.resolved_workload)
+        return {"ok": True, "record": record, "wall_s": round(time.perf_counter() - t0, 3)}
     except Exception as exc:  # recorded in failed/, the sweep carries on
         return {"ok": False, "error": _one_line(exc), "traceback": traceback.format_exc()}
 
@@ -166,16 +166,6 @@ def dask_executor(workers: Optional[int] = None, address: Optional[str] = None, 
         client.close()
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that the name only ever holds a whole file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def point_path(out: Path, key: str) -> Path:
     return out / POINTS_DIR / f"{key}.json"
 
@@ -194,24 +184,42 @@ def _record(point: Point) -> dict[str, Any]:
 
 @dataclass
 class RunStats:
-    total: int = 0  # distinct points (same cache key = same point)
-    cached: int = 0
+    total: int = 0  # distinct points (same run_hash = same point)
+    cached: int = 0  # taken from this folder (--resume) or from the result cache
     done: int = 0
     failed: list[dict[str, Any]] = field(default_factory=list)  # the failure records
     wall_s: float = 0.0
 
 
-def plan(points: list[Point], out: Path, resume: bool) -> tuple[list[Point], int]:
-    """The distinct points still to run (biggest models first), and how many are cached already."""
+def plan(points: list[Point], out: Path, resume: bool, cache: Optional[ResultCache] = None) -> tuple[list[Point], int]:
+    """The distinct points still to run (biggest models first), and how many need no run: finished in
+    ``out`` (with ``resume``) or held by the result ``cache`` (their point files are written now)."""
     distinct = list({p.key: p for p in reversed(points)}.values())[::-1]
-    todo = [p for p in distinct if not (resume and read_point(out, p.key) is not None)]
+    todo = []
+    for p in distinct:
+        if resume and read_point(out, p.key) is not None:
+            continue
+        record = cache.get(p.key) if cache is not None else None
+        if record is None:
+            todo.append(p)
+            continue
+        write_point(out, p, record["metrics"], wall_s=0.0)
     todo.sort(key=lambda p: -p.resolved_workload.model.total_params)  # long jobs first balance the workers
     return todo, len(distinct) - len(todo)
 
 
+def write_point(out: Path, point: Point, metrics: dict[str, Any], wall_s: float) -> None:
+    (out / POINTS_DIR).mkdir(parents=True, exist_ok=True)
+    record = {**_record(point), "metrics": metrics, "wall_s": wall_s}
+    write_atomic(point_path(out, point.key), json.dumps(record, indent=2) + "\n")
+
+
 def run_points(runner, todo: list[Point], out: Path, stats: RunStats,
-               progress: Optional[Callable[[RunStats], None]] = None) -> RunStats:
-    """Run ``todo`` on ``runner``, writing each outcome as it arrives; updates and returns ``stats``."""
+               progress: Optional[Callable[[RunStats, Optional[Point]], None]] = None,
+               cache: Optional[ResultCache] = None) -> RunStats:
+    """Run ``todo`` on ``runner``, writing each outcome as it arrives (into ``cache`` too); updates and
+    returns ``stats``. ``progress(stats, point)`` once before the first point finishes (point None),
+    then after each."""
     for sub in (POINTS_DIR, FAILED_DIR):
         (out / sub).mkdir(parents=True, exist_ok=True)
         for stale in (out / sub).glob(".*.tmp"):  # left by a sweep killed while writing
@@ -219,12 +227,13 @@ def run_points(runner, todo: list[Point], out: Path, stats: RunStats,
     t0 = time.perf_counter()
     finished = runner.run(run_point, todo)
     if progress:
-        progress(stats)
+        progress(stats, None)
     for point, outcome in finished:
         failed_file = out / FAILED_DIR / f"{point.key}.json"
         if outcome["ok"]:
-            record = {**_record(point), "metrics": outcome["metrics"], "wall_s": outcome["wall_s"]}
-            write_atomic(point_path(out, point.key), json.dumps(record, indent=2) + "\n")
+            if cache is not None:
+                cache.put(point.key, outcome["record"])
+            write_point(out, point, outcome["record"]["metrics"], outcome["wall_s"])
             failed_file.unlink(missing_ok=True)
             stats.done += 1
         else:
@@ -233,5 +242,5 @@ def run_points(runner, todo: list[Point], out: Path, stats: RunStats,
             stats.failed.append(record)
         stats.wall_s = time.perf_counter() - t0
         if progress:
-            progress(stats)
+            progress(stats, point)
     return stats

@@ -17,8 +17,8 @@ A sweep file (YAML)::
 Values are scalars taken as written; nothing in a sweep file is ever evaluated.
 Every point is validated before anything runs, by building its HwConfig and
 placing its model; the first invalid point is a one-line error naming its
-factor values and the failing key. A point's cache key is the sha256 of its
-resolved hardware config, its resolved workload and the pimsim version.
+factor values and the failing key. A point's key is its run_hash (its resolved
+hardware config, its resolved workload and the pimsim version).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from pimsim import __version__
+from pimsim.config.hashes import run_hash, show_value as _show
 from pimsim.config.hw import HwConfig, build_hwconfig
 from pimsim.config.timing import ALIASES, NS_KEYS, PARAMS
 from pimsim.config.validate import did_you_mean
@@ -82,7 +82,7 @@ class Point:
     sets: tuple[str, ...]  # the same settings as ``pimsim run --set`` arguments
     hw: HwConfig
     resolved_workload: Workload
-    key: str  # cache_key(self)
+    key: str  # its run_hash (pimsim.config.hashes): the result cache's key
 
 
 @dataclass(frozen=True)
@@ -138,10 +138,6 @@ def apply_settings(base_data: dict[str, Any], settings: dict[str, Any]) -> dict[
                 del node[old]
         node[parts[-1]] = value
     return data
-
-
-def _show(value: Any) -> str:
-    return repr(value) if isinstance(value, float) else json.dumps(value)
 
 
 def _grid(factors: dict[str, tuple[Any, ...]], where: str) -> list[dict[str, Any]]:
@@ -302,17 +298,6 @@ def _workload(spec: SweepSpec, i: int, written: str) -> Workload:
         raise _err(spec.where, f"workloads[{i}]", detail) from None
 
 
-def config_key(hw: HwConfig, workload: Workload) -> str:
-    blob = json.dumps({"hw": hw.resolved(), "workload": workload.model_dump(mode="json"), "pimsim": __version__},
-                      sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def cache_key(point: Point) -> str:
-    """sha256 of the point's resolved hardware config, resolved workload and the pimsim version."""
-    return config_key(point.hw, point.resolved_workload)
-
-
 def expand_all(spec: SweepSpec) -> tuple[list[Point], list[Skipped]]:
     """Every point (workloads outer, factor combinations inner), validated; and the points skipped as unfit."""
     combos = MODES[spec.mode](spec.factors, spec.where)
@@ -323,12 +308,13 @@ def expand_all(spec: SweepSpec) -> tuple[list[Point], list[Skipped]]:
     for combo in combos:
         settings = settings_of(spec, combo)
         try:
-            hw = build_hwconfig(apply_settings(spec.base_data, settings), str(spec.base))
+            sets = tuple(f"{k}={_show(v)}" for k, v in settings.items())
+            hw = build_hwconfig(apply_settings(spec.base_data, settings), str(spec.base), sets)
             for section in ("pim", "asic", "sim"):
                 hw.require(section)
         except PimsimError as exc:
             raise _point_error(spec, combo, None, exc) from None
-        built.append((combo, tuple(f"{k}={_show(v)}" for k, v in settings.items()), hw))
+        built.append((combo, sets, hw))
     workloads = [_workload(spec, i, w) for i, w in enumerate(spec.workloads)]
     names = [w.name for w in workloads]
     for i, name in enumerate(names):
@@ -346,7 +332,7 @@ def expand_all(spec: SweepSpec) -> tuple[list[Point], list[Skipped]]:
                     skipped.append(Skipped(dict(combo), wl.name, exc.message))
                     continue
                 raise _point_error(spec, combo, wl.name, exc, hint if exc.key == UNFIT_KEY else "") from None
-            points.append(Point(len(points), dict(combo), wl.name, sets, hw, wl, config_key(hw, wl)))
+            points.append(Point(len(points), dict(combo), wl.name, sets, hw, wl, run_hash(hw, wl)))
     if not points:
         raise _err(spec.where, "factors", "no point is left to run: every model is too big for every config")
     return points, skipped

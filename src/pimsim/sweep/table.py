@@ -2,10 +2,12 @@
 
 Folder layout (``--out``, default reports/runs/sweep-<name>):
   sweep.json       name, sweep hash, factors, their base-config values, points count
-  sweep.yaml       the resolved sweep: base config path and resolved config, workloads, factors, skipped points
-  points/<key>.json, failed/<key>.json   one file per finished or failed point (see sweep.execute)
+  sweep.yaml       the resolved sweep: sweep file and base config paths (relative to the folder), the
+                   resolved base config, workloads, factors, skipped points
+  points/<run_hash>.json, failed/<run_hash>.json   one file per finished or failed point (sweep.execute)
   results.csv      one row per finished point: factor columns, ``workload``, then every metric of
-                   ``pimsim run --json`` flattened (``breakdown_s.vmm``, ``counts.MAC16`` ...);
+                   ``pimsim run --json`` flattened (``breakdown_s.vmm``, ``counts.MAC16`` ..., run_hash,
+                   hw_hash), the point's overrides and the pimsim version;
                    rows in expansion order; no wall time, so the same sweep gives the same bytes
   results.parquet  the same table, if pyarrow is importable
 A folder that holds another sweep is refused; the same sweep is refused unless ``--resume``.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +27,8 @@ import yaml
 from pimsim import __version__
 from pimsim.config.hw import build_hwconfig
 from pimsim.errors import PimsimError
-from pimsim.sweep.execute import read_point, write_atomic
+from pimsim.cache.store import write_atomic
+from pimsim.sweep.execute import read_point
 from pimsim.sweep.spec import PRESET, Point, Skipped, SweepSpec, leaves
 
 SWEEP_JSON = "sweep.json"
@@ -63,6 +67,12 @@ def base_values(spec: SweepSpec) -> dict[str, Any]:
     return {k: (None if k == PRESET else flat.get(k)) for k in spec.factors}
 
 
+def _relative(path: Path, out: Path) -> str:
+    """``path`` relative to the folder ``out`` (a folder moved with its sources keeps pointing at them,
+    and no absolute path of this machine is written)."""
+    return Path(os.path.relpath(path.resolve(), out.resolve())).as_posix()
+
+
 def write_sweep_files(spec: SweepSpec, points: list[Point], skipped: list[Skipped], out: Path,
                       digest: str) -> None:
     """sweep.json (what identifies the sweep) and sweep.yaml (the sweep, resolved)."""
@@ -74,8 +84,8 @@ def write_sweep_files(spec: SweepSpec, points: list[Point], skipped: list[Skippe
     write_atomic(out / SWEEP_JSON, json.dumps(summary, indent=2) + "\n")
     resolved = {
         "name": spec.name,
-        "sweep_file": str(spec.path.resolve()),
-        "base": str(spec.base.resolve()),
+        "sweep_file": _relative(spec.path, out),
+        "base": _relative(spec.base, out),
         **{k: v for k, v in spec.definition().items() if k != "name"},
         "points": len(points),
         "skipped": [{"workload": s.workload, "factors": s.factors, "reason": s.reason} for s in skipped],
@@ -98,13 +108,16 @@ def flatten(metrics: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def collect(spec: SweepSpec, points: list[Point], out: Path) -> pd.DataFrame:
-    """One row per finished point in expansion order (points without a file are left out); the last
-    column is the pimsim version (a folder holds one version: the sweep hash includes it)."""
+    """One row per finished point in expansion order (points without a file are left out); among the
+    columns the point's run_hash and hw_hash, and last its overrides and the pimsim version (a folder
+    holds one version: the sweep hash includes it)."""
     rows = []
     for p in points:
         record = read_point(out, p.key)
         if record is not None:
-            rows.append({**p.factors, "workload": p.workload, **flatten(record["metrics"]), "pimsim": __version__})
+            metrics = {k: v for k, v in flatten(record["metrics"]).items() if k != "pimsim"}
+            rows.append({**p.factors, "workload": p.workload, **metrics, "overrides": "; ".join(p.sets),
+                         "pimsim": __version__})
     columns: dict[str, None] = dict.fromkeys([*spec.factors, "workload"])
     for row in rows:
         columns.update(dict.fromkeys(row))
