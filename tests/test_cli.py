@@ -142,3 +142,28 @@ def test_random_trace_lines_give_a_trace_or_a_clean_error(lines):
         parse_trace("\n".join(lines), "fuzz.trace")
     except PimsimError as exc:
         assert "\n" not in str(exc) and str(exc).startswith("fuzz.trace")
+import argparse
+
+
+def _parsers(parser, path=("pimsim",)):
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _parsers(sub, (*path, name))
+
+
+def test_every_flag_has_help_text_that_states_its_default():
+    from pimsim.cli.main import build_parser
+
+    problems = []
+    for path, parser in _parsers(build_parser()):
+        for action in parser._actions:
+            if isinstance(action, (argparse._HelpAction, argparse._VersionAction)):
+                continue
+            name = " ".join(path) + " " + (action.option_strings[0] if action.option_strings else action.dest)
+            if not action.help:
+                problems.append(f"{name}: no help")
+            elif action.default not in (None, False, True, [], argparse.SUPPRESS) and "default" not in action.help:
+                problems.append(f"{name}: default {action.default!r} not stated")
+    assert problems == []

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from pimsim.cli.main import main
 
 HW = "hwconfigs/pimgpt.yaml"
+HW_ABS = os.path.abspath(HW)
 
 
 @pytest.fixture
@@ -99,3 +102,87 @@ def test_an_interrupted_sweep_says_how_to_resume(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0
     assert f"resume with: pimsim sweep hwconfigs/sweeps/overlap.yaml --out {out} --resume" in err
+
+
+def test_a_misspelt_required_key_is_reported_as_the_unknown_key_it_is(tmp_path, capsys):
+    f = tmp_path / "hw.yaml"
+    f.write_text(open(HW).read().replace("mac_lanes: 16", "mac_lane: 16"))
+    assert error(capsys, ["check", str(f)]) == f"pimsim: error: {f}: pim.mac_lane: unknown key (did you mean mac_lanes?)"
+
+
+def test_check_validates_a_workload_file_as_a_workload(tmp_path, capsys):
+    assert main(["check", "workloads/gpt2-small.yaml"]) == 0
+    assert capsys.readouterr().out.strip() == ("workloads/gpt2-small.yaml: workload OK: gpt2-small, 124M parameters, "
+                                               "64 prompt + 64 output tokens, bf16")
+    f = tmp_path / "w.yaml"
+    f.write_text(open("workloads/tiny.yaml").read().replace("heads:", "head:"))
+    assert error(capsys, ["check", str(f)]).startswith(f"pimsim: error: {f}: model.head: unknown key")
+
+
+WARNING = ("pimsim: warning: dram.data_rate_gbps is overridden, but 22 timings of preset gddr6-aim are in cycles "
+           "(nCL, nCWL, nRCDRD, ...): they keep their cycle counts, so their times in ns change with tCK; "
+           "set dram.preset=gddr6-aim-ns to keep them in ns")
+
+
+def test_a_data_rate_override_with_timings_in_cycles_warns_once_naming_the_preset_that_keeps_ns(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    def stderr(*argv):
+        proc = subprocess.run([sys.executable, "-m", "pimsim", *argv], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stderr.strip()
+
+    assert stderr("check", HW, "--set", "dram.data_rate_gbps=8") == WARNING
+    assert stderr("check", HW, "--set", "dram.data_rate_gbps=8", "--set", "dram.preset=gddr6-aim-ns") == ""
+    sweep = tmp_path / "rates.yaml"  # four overridden points, one warning
+    sweep.write_text(f"name: rates\nbase: {HW_ABS}\nworkloads: [tiny]\nfactors:\n  dram.data_rate_gbps: [8, 12, 16, 20]\n")
+    assert stderr("check", str(sweep)) == WARNING
+
+
+def test_the_ns_preset_resolves_to_the_cycle_preset_at_16_gbps_and_keeps_ns_at_8():
+    import pimsim
+
+    cycles, ns = pimsim.load_hw(), pimsim.load_hw(overrides={"dram.preset": "gddr6-aim-ns"})
+    assert ns.dram.timing == cycles.dram.timing and ns.hw_hash == cycles.hw_hash
+    slow = pimsim.load_hw(overrides={"dram.preset": "gddr6-aim-ns", "dram.data_rate_gbps": 8})
+    assert slow.dram.tck_ns == 1.0
+    for name in ("nRCDRD", "nRP", "nRAS", "nRFC", "nREFI", "nRCDMAC"):  # the same time in ns, rounded up
+        assert slow.dram.timing[name] * 1.0 >= cycles.dram.timing[name] * 0.5 > (slow.dram.timing[name] - 1) * 1.0
+    assert (slow.dram.timing["nCCDS"], slow.dram.timing["nCCDL"]) == (2, 2)  # a burst is 16 beats at any rate
+
+
+def test_a_measured_csv_is_a_baseline_as_it_is(tmp_path, capsys):
+    import json
+
+    csv_path = tmp_path / "m.csv"
+    csv_path.write_text("device,model,ms_per_token,watts,tokens,source\n"
+                        "lab-gpu,tiny,2.5,50,16,pimsim baseline measure-gpu on a lab GPU\n")
+    assert main(["compare", "--models", "tiny", "--baselines", f"measured:{csv_path}", "--prompt-tokens", "2",
+                 "--output-tokens", "2", "--out", str(tmp_path / "c"), "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)[0]
+    pim = row["pim_ms_per_token"]
+    assert row["baseline_ms_per_token"] == 2.5 and row["speedup"] == 2.5 / pim
+    assert row["baseline_j_per_token"] == 50 * 2.5e-3
+    csv_path.write_text(csv_path.read_text() + "lab-gpu-2,tiny,2.0,,16,pimsim baseline measure-gpu\n")
+    assert error(capsys, ["compare", "--models", "tiny", "--baselines", f"measured:{csv_path}"]) == (
+        f"pimsim: error: --baselines: measured:{csv_path}: the file holds several devices (lab-gpu, lab-gpu-2); "
+        f"name one: measured:{csv_path}:lab-gpu")
+    assert error(capsys, ["compare", "--models", "tiny", "--baselines", f"measured:{csv_path}:lab-gpu-2"]) == (
+        f"pimsim: error: --baselines: measured:{csv_path}:lab-gpu-2: device 'lab-gpu-2' has rows without watts and "
+        f"no device file gives its power; fill in watts or write hwconfigs/baselines/lab-gpu-2.yaml")
+    assert not (tmp_path / "c2").exists()
+
+
+def test_write_ops_writes_the_trace_that_ops_reads_back_and_the_shipped_example_is_current(tmp_path, capsys):
+    import json
+
+    trace = tmp_path / "t.jsonl"
+    assert main(["run", "--model", "tiny", "--prompt-tokens", "2", "--output-tokens", "2", "--out",
+                 str(tmp_path / "a"), "--write-ops", str(trace), "--json"]) == 0
+    direct = json.loads(capsys.readouterr().out)
+    assert trace.read_bytes() == open("workloads/traces/tiny-ops.jsonl", "rb").read()
+    assert main(["run", "--ops", "workloads/traces/tiny-ops.jsonl", "--out", str(tmp_path / "b"), "--json"]) == 0
+    replayed = json.loads(capsys.readouterr().out)
+    assert replayed["total_cycles"] == direct["total_cycles"] and replayed["run_hash"] != direct["run_hash"]
+    assert "--write-ops" in error(capsys, ["run", "--model", "tiny", "--write-ops", str(tmp_path / "no" / "t.jsonl")])

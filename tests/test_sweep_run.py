@@ -69,7 +69,9 @@ def test_local_sweep_writes_a_file_per_point_and_one_tidy_table(tmp_path, capsys
     info = json.loads((out / "sweep.json").read_text())
     assert info["points"] == 6 and info["base_values"] == {"asic.clock_mhz": 1000.0, "pim.mac_lanes": 16}
     resolved = yaml.safe_load((out / "sweep.yaml").read_text())
-    assert (out / resolved["base"]).resolve() == BASE.resolve() and resolved["points"] == 6 and resolved["factors"] == FACTORS
+    assert (out / resolved["base"]).resolve() == BASE.resolve() and resolved["points"] == 6
+    assert resolved["factors"] == FACTORS
+    assert not any(str(v).startswith("/") for v in (resolved["base"], resolved["sweep_file"]))  # no absolute path
 
 
 def test_a_failing_point_is_recorded_the_rest_finish_and_resume_completes_it(tmp_path, capsys, monkeypatch):

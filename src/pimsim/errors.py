@@ -1,4 +1,4 @@
-"""The one error type users see: a clean, one-line message and exit code 2."""
+"""The one error type users see (a clean, one-line message and exit code 2), and the one warning."""
 
 from __future__ import annotations
 
@@ -21,3 +21,8 @@ class PimsimError(Exception):
     def __str__(self) -> str:
         parts = [p for p in (self.where, self.key, self.message) if p]
         return ": ".join(parts)
+
+
+class PimsimWarning(UserWarning):
+    """Input that is valid but probably not what was meant (the CLI prints ``pimsim: warning: ...``,
+    once per process)."""

@@ -13,6 +13,6 @@ COMMANDS = {
     "plot": ("pimsim.cli.plot_cmd", "redraw the figures of a run or comparison folder"),
     "baseline": ("pimsim.cli.baseline_cmd", "measure CPU/GPU baselines on this machine"),
     "trace": ("pimsim.cli.trace_cmd", "simulate a memory trace (DRAMsim3 format) or an AiM ISR trace"),
-    "check": ("pimsim.cli.check_cmd", "validate a hardware config and print the resolved values"),
+    "check": ("pimsim.cli.check_cmd", "validate a hardware config (and print it resolved), sweep, workload or baseline file"),
     "cache": ("pimsim.cli.cache_cmd", "show where the result cache is and what it holds, or clear it"),
 }

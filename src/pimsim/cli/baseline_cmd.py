@@ -23,7 +23,7 @@ from pimsim.errors import PimsimError
 
 def register(sub) -> None:
     p = sub.add_parser("baseline", help=COMMANDS["baseline"][1])
-    bsub = p.add_subparsers(dest="baseline_command", required=True, parser_class=type(p),
+    bsub = p.add_subparsers(dest="baseline_command", required=True, parser_class=type(p), help="what to do",
                             metavar="{measure-cpu,measure-gpu,host-params}")
 
     c = bsub.add_parser("measure-cpu", help="time a GPT forward pass per token on this host: a numpy FP32 pass, "
@@ -31,7 +31,7 @@ def register(sub) -> None:
     _common(c, default_tokens=16)
     c.add_argument("--stack", choices=("numpy", "torch"), default="numpy",
                    help="numpy: pimsim's own FP32 pass (default); torch: GPT2LMHeadModel, eager, KV cache")
-    c.add_argument("--dtype", choices=("fp32", "bf16"), default="fp32", help="--stack torch: weights' dtype")
+    c.add_argument("--dtype", choices=("fp32", "bf16"), default="fp32", help="--stack torch: weights' dtype (default: fp32)")
     c.add_argument("--threads", type=int, help="--stack torch: PyTorch threads (default: all cores)")
     _torch_stack(c)
     c.add_argument("--device-name", default="host", help="the device column of the CSV row (default: host)")
@@ -44,7 +44,7 @@ def register(sub) -> None:
                         "torch: Hugging Face GPT2LMHeadModel, eager, KV cache")
     g.add_argument("--no-cuda-graphs", dest="cuda_graphs", action="store_false",
                    help="--stack static: run the step eagerly instead of replaying a captured CUDA graph")
-    g.add_argument("--dtype", choices=("bf16", "fp16"), default="bf16", help="--stack torch: weights' dtype")
+    g.add_argument("--dtype", choices=("bf16", "fp16"), default="bf16", help="--stack torch: weights' dtype (default: bf16)")
     _torch_stack(g)
     g.add_argument("--device-name", help="the device column of the CSV row, e.g. h200 to match "
                                          "hwconfigs/baselines/h200.yaml (default: the GPU's name as CUDA reports it)")
@@ -55,12 +55,14 @@ def register(sub) -> None:
     h.add_argument("--quick", action="store_true", help="tiny sizes (for tests: figures come from cache)")
     h.add_argument("--json", action="store_true", help="print one JSON object")
     h.add_argument("--stack", choices=("numpy", "torch"), default="numpy",
-                   help="torch: ops per layer and per token of a Hugging Face decode step (profiler) and the "
-                        "host's time per op (a hollow model of the same depth)")
-    h.add_argument("--model", default="gpt2-small", help="--stack torch: the model whose depth and ops to measure")
-    h.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="--stack torch: where the model runs")
-    h.add_argument("--dtype", choices=("fp32", "bf16", "fp16"), default="fp32", help="--stack torch: weights' dtype")
-    h.add_argument("--tokens", type=int, default=32, help="--stack torch: timed decode steps of the hollow model")
+                   help="numpy: bandwidth, throughput and per-call overhead (default); torch: ops per layer and "
+                        "per token of a Hugging Face decode step (profiler) and the host's time per op (a hollow "
+                        "model of the same depth)")
+    h.add_argument("--model", default="gpt2-small", help="--stack torch: the model whose depth and ops to measure (default: gpt2-small)")
+    h.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="--stack torch: where the model runs (default: cpu)")
+    h.add_argument("--dtype", choices=("fp32", "bf16", "fp16"), default="fp32", help="--stack torch: weights' dtype (default: fp32)")
+    h.add_argument("--tokens", type=int, default=32,
+                   help="--stack torch: timed decode steps of the hollow model (default: 32)")
     h.add_argument("--threads", type=int, help="--stack torch: PyTorch threads (default: all cores)")
     h.add_argument("--yaml", help="--stack torch: write the analytic device fields (kernels_per_layer, "
                                   "kernels_per_token, kernel_overhead_us) with their derivation to this file")

@@ -24,7 +24,7 @@ from pimsim.dram.spec import build_spec
 
 def register(sub) -> None:
     p = sub.add_parser("check", help=COMMANDS["check"][1])
-    p.add_argument("config", help="hardware config YAML")
+    p.add_argument("config", help="a hardware config, sweep, workload or baseline device YAML (recognised by its keys)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config field (repeatable)")
     p.add_argument("--json", action="store_true", help="print the resolved config as JSON")
@@ -32,8 +32,19 @@ def register(sub) -> None:
 
 
 def _other_kind(args) -> int | None:
-    """A sweep file or a baseline device file is validated as what it is; None for a hardware config."""
+    """A sweep, workload or baseline device file is validated as what it is; None for a hardware config."""
     data = load_yaml(args.config)
+    if "model" in data and "generation" in data:
+        from pimsim.config.workload import load_workload
+
+        if args.sets:
+            raise PimsimError("--set applies to hardware configs; run takes --prompt-tokens and --output-tokens",
+                              where=args.config)
+        w = load_workload(args.config)
+        g = w.generation
+        print(f"{args.config}: workload OK: {w.name}, {w.model.total_params / 1e6:,.0f}M parameters, "
+              f"{g.prompt_tokens} prompt + {g.output_tokens} output tokens, {g.dtype}")
+        return 0
     if "factors" in data or "workloads" in data:
         from pimsim.sweep.spec import expand_all, load_spec
 

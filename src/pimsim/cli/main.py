@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 
 from pimsim import __version__
 from pimsim.cli import COMMANDS
@@ -22,7 +23,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     and its full arguments, the others a placeholder that shows in ``pimsim --help``."""
     parser = _Parser(prog="pimsim", description="Cycle-accurate PIM-GPT and DRAM simulator.")
     parser.add_argument("--version", action="version", version=f"pimsim {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, help="the command to run")
     chosen = next((a for a in argv if not a.startswith("-")), None) if argv is not None else None
     for name, (module, help_text) in COMMANDS.items():
         if argv is None or name == chosen:
@@ -32,8 +33,13 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    return f"pimsim: warning: {message}\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    warnings.formatwarning = _one_line_warning
     parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)

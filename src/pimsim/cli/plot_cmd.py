@@ -17,7 +17,7 @@ from pimsim.report.sweep_figures import sweep_figures
 
 def register(sub) -> None:
     p = sub.add_parser("plot", help=COMMANDS["plot"][1])
-    p.add_argument("folder")
+    p.add_argument("folder", help="a run, comparison or sweep folder (its tables are read; figures/ is rewritten)")
     p.set_defaults(func=run)
 
 

@@ -22,11 +22,13 @@ SWEEP_DIR = DEFAULT_HW.parent / "sweeps"
 
 def register(sub) -> None:
     p = sub.add_parser("reproduce", help=COMMANDS["reproduce"][1])
-    p.add_argument("--out", default="reports/pimgpt")
-    p.add_argument("--prompt-tokens", type=int, default=64)
-    p.add_argument("--output-tokens", type=int, default=64)
+    p.add_argument("--out", default="reports/pimgpt", help="report folder (default: reports/pimgpt)")
+    p.add_argument("--prompt-tokens", type=int, default=64, help="prompt tokens per model in the comparison (default: 64)")
+    p.add_argument("--output-tokens", type=int, default=64,
+                   help="generated tokens per model in the comparison (default: 64)")
     p.add_argument("--workers", type=int, help="local processes for the studies (default: all cores)")
-    p.add_argument("--studies", default="all", help="all, none, or a comma list of hwconfigs/sweeps names")
+    p.add_argument("--studies", default="all",
+                   help="all, none, or a comma list of hwconfigs/sweeps names (default: all)")
     p.set_defaults(func=run)
 
 

@@ -6,8 +6,8 @@ from typing import Any, Optional
 
 from pydantic import Field
 
-from pimsim.config.presets import load_preset
-from pimsim.config.timing import overlay_timing, resolve_timing
+from pimsim.config.presets import load_preset, preset_names
+from pimsim.config.timing import PARAMS, overlay_timing, resolve_timing
 from pimsim.config.validate import Strict, validate
 from pimsim.config.yamlio import deep_merge
 from pimsim.errors import PimsimError
@@ -98,6 +98,8 @@ def merge_dram(raw: dict[str, Any], where: str) -> dict[str, Any]:
     if "preset" not in raw:
         return raw
     base = load_preset("dram", raw.pop("preset"), where)
+    if "preset" in base:  # a preset built on another (e.g. gddr6-aim-ns on gddr6-aim)
+        base = merge_dram(base, where)
     user_timing = raw.pop("timing", None)
     merged = deep_merge(base, raw)
     if user_timing is not None:
@@ -105,6 +107,30 @@ def merge_dram(raw: dict[str, Any], where: str) -> dict[str, Any]:
             raise PimsimError("expected a mapping", where=where, key="dram.timing")
         merged["timing"] = overlay_timing(base.get("timing", {}), user_timing, where, "dram.timing")
     return merged
+
+
+CLOCK_PARAMS = ("nCCDS", "nCCDL", "nRTRS")  # counted in clocks at any rate: burst spacing, rank switch
+
+
+def cycle_timings(raw: dict[str, Any], where: str) -> list[str]:
+    """The section's timing parameters written in cycles that are physical times (not burst spacing)."""
+    merged = merge_dram(raw, where)
+    return [k for k in (merged.get("timing") or {}) if k in PARAMS and k not in CLOCK_PARAMS]
+
+
+def data_rate_warning(raw: dict[str, Any], where: str) -> Optional[str]:
+    """When an override sets ``dram.data_rate_gbps``: the warning that timings written in cycles keep
+    their counts (their times in ns follow tCK), naming the preset that keeps them in ns; None if
+    every such timing is in ns."""
+    fixed = cycle_timings(raw, where)
+    if not fixed:
+        return None
+    preset = raw.get("preset")
+    keeps = f"{preset}-ns" if isinstance(preset, str) and f"{preset}-ns" in preset_names("dram") else None
+    how = f"set dram.preset={keeps} to keep them in ns" if keeps else "give them in ns (dram.timing.t_*_ns) to keep them"
+    return (f"dram.data_rate_gbps is overridden, but {len(fixed)} timings"
+            f"{f' of preset {preset}' if preset else ''} are in cycles ({', '.join(fixed[:3])}, ...): they keep "
+            f"their cycle counts, so their times in ns change with tCK; {how}")
 
 
 def resolve_dram(raw: dict[str, Any], where: str) -> DramConfig:

@@ -6,18 +6,19 @@ meet; everything downstream receives frozen, resolved objects.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any, Optional
 
 from pydantic import Field
 
-from pimsim.config.dram import DramConfig, resolve_dram
+from pimsim.config.dram import DramConfig, data_rate_warning, resolve_dram
 from pimsim.config.energy import EnergyConfig, resolve_energy
 from pimsim.config.hashes import digest, override_list
 from pimsim.config.pim import AsicConfig, PimConfig, SimConfig
 from pimsim.config.validate import Strict, did_you_mean, validate
 from pimsim.config.yamlio import apply_overrides, apply_sets, load_yaml
-from pimsim.errors import PimsimError
+from pimsim.errors import PimsimError, PimsimWarning
 
 
 class ControllerConfig(Strict):
@@ -72,6 +73,10 @@ def build_hwconfig(data: dict[str, Any], where: str, overrides: tuple[str, ...] 
     if not isinstance(data["name"], str):
         raise PimsimError(f"expected a string, got {data['name']!r}", where=where, key="name")
     dram = resolve_dram(data["dram"], where)
+    if any(o.partition("=")[0].strip() == "dram.data_rate_gbps" for o in overrides):
+        text = data_rate_warning(data["dram"], where)
+        if text:
+            warnings.warn(text, PimsimWarning, stacklevel=2)  # shown once per process (same text)
     controller = None
     if data.get("controller") is not None:
         if not isinstance(data["controller"], dict):
