@@ -1,13 +1,15 @@
 """pimsim: a cycle-accurate simulator of PIM-GPT style processing-in-memory.
 
-The Python API (docs/api.md): ``pimsim.simulate``, ``pimsim.compare``, ``pimsim.load_hw``, and
-``pimsim.PimsimError`` for bad input. They are loaded on first use, so ``import pimsim`` stays cheap.
+The Python API (docs/api.md): ``pimsim.simulate``, ``pimsim.compare``, ``pimsim.sweep``,
+``pimsim.trace``, ``pimsim.load_hw``, and ``pimsim.PimsimError`` for bad input. They are loaded on
+first use, so ``import pimsim`` stays cheap.
 """
 
 __version__ = "0.4.0"
 
-_API = {"simulate": "pimsim.api", "compare": "pimsim.api", "load_hw": "pimsim.api", "Result": "pimsim.api",
-        "Metrics": "pimsim.api", "PimsimError": "pimsim.errors"}
+_API = {name: "pimsim.api" for name in ("simulate", "compare", "sweep", "trace", "load_hw", "Result", "Metrics",
+                                        "SweepResult")}
+_API.update(PimsimError="pimsim.errors", PimsimWarning="pimsim.errors")
 __all__ = ["__version__", *_API]
 
 
