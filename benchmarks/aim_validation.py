@@ -33,9 +33,9 @@ from pimsim.mapping.macro import GbWrite, MacRows  # noqa: E402
 from pimsim.mapping.pimgpt import PimGptMapper  # noqa: E402
 from pimsim.mapping.placement import ModelPlacement, geometry  # noqa: E402
 from pimsim.pim.channel import ENGINES  # noqa: E402
-from pimsim.trace.aim_reader import read_aim_trace  # noqa: E402
-from pimsim.trace.aim_runner import aim_spec, run_aim_trace  # noqa: E402
-from pimsim.trace.aim_writer import aim_trace_text  # noqa: E402
+from pimsim.traces.aim_reader import read_aim_trace  # noqa: E402
+from pimsim.traces.aim_runner import aim_spec, run_aim_trace  # noqa: E402
+from pimsim.traces.aim_writer import aim_trace_text  # noqa: E402
 from pimsim.workload.ops import Op  # noqa: E402
 
 HW = ROOT / "hwconfigs/aim.yaml"
@@ -216,7 +216,7 @@ The open SK hynix AiM simulator (github arkhadem/aim_simulator, a Ramulator 2 fo
 source of pimsim's `gddr6-aim` timing values) and pimsim's AiM trace mode
 (`pimsim trace --format aim --hw hwconfigs/aim.yaml`) run the same AiM ISR traces: pimsim's
 own kernels, laid out by its mapper and written out as AiM instructions
-(`pimsim.trace.aim_writer`), and every trace the AiM simulator ships in `test/`. Cycles are
+(`pimsim.traces.aim_writer`), and every trace the AiM simulator ships in `test/`. Cycles are
 the AiM simulator's `memory_system_cycles` (the cycle its last channel completes EOC; 1 ns
 each) and pimsim's `cycles`, counted the same way. Commands are summed over the 32 channels;
 "identical" means every command count agrees. pimsim's fast and reference engines gave the

@@ -21,10 +21,10 @@ sys.path.insert(0, str(ROOT))
 
 from pimsim.config import load_hwconfig  # noqa: E402
 from pimsim.dram.spec import build_spec  # noqa: E402
-from pimsim.trace.controller import run_trace  # noqa: E402
-from pimsim.trace.mapping import parse_mapping  # noqa: E402
-from pimsim.trace.patterns import PATTERNS, pattern_addresses, trace_text  # noqa: E402
-from pimsim.trace.reader import parse_trace  # noqa: E402
+from pimsim.traces.controller import run_trace  # noqa: E402
+from pimsim.traces.mapping import parse_mapping  # noqa: E402
+from pimsim.traces.patterns import PATTERNS, pattern_addresses, trace_text  # noqa: E402
+from pimsim.traces.reader import parse_trace  # noqa: E402
 
 
 def main() -> None:

@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pimsim.config import load_hwconfig  # noqa: E402
-from pimsim.trace.mapping import parse_mapping  # noqa: E402
-from pimsim.trace.patterns import PATTERNS, pattern_addresses, trace_text  # noqa: E402
+from pimsim.traces.mapping import parse_mapping  # noqa: E402
+from pimsim.traces.patterns import PATTERNS, pattern_addresses, trace_text  # noqa: E402
 
 
 def main() -> None:

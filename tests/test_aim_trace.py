@@ -21,9 +21,9 @@ from pimsim.mapping.layout import plan_matrix
 from pimsim.mapping.pimgpt import PimGptMapper
 from pimsim.mapping.placement import ModelPlacement, geometry
 from pimsim.pim.channel import ENGINES
-from pimsim.trace.aim_reader import parse_aim_trace
-from pimsim.trace.aim_runner import aim_spec, run_aim_trace
-from pimsim.trace.aim_writer import aim_trace_text
+from pimsim.traces.aim_reader import parse_aim_trace
+from pimsim.traces.aim_runner import aim_spec, run_aim_trace
+from pimsim.traces.aim_writer import aim_trace_text
 from pimsim.workload.ops import Op
 
 AIM = Path(__file__).resolve().parent.parent / "hwconfigs" / "aim.yaml"

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pimsim.cli.main import main
 from pimsim.config.hw import build_hwconfig
 from pimsim.errors import PimsimError
-from pimsim.trace.reader import parse_trace
+from pimsim.traces.reader import parse_trace
 
 GDDR6 = "hwconfigs/dram/gddr6-x16-14gbps.yaml"
 EXAMPLE = "workloads/traces/example.trace"

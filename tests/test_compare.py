@@ -121,7 +121,7 @@ def test_a_study_is_tabled_as_ms_per_token_per_model_and_factor_level():
 
 def test_reproduce_remakes_a_study_made_from_another_config_and_resumes_the_same_one(tmp_path, capsys):
     from pimsim.cli.reproduce_cmd import SWEEP_DIR, _fresh_or_same
-    from pimsim.sweep.spec import expand_all, load_spec, sweep_hash
+    from pimsim.sweeps.spec import expand_all, load_spec, sweep_hash
 
     sweep = SWEEP_DIR / "overlap.yaml"
     spec = load_spec(sweep)

@@ -80,7 +80,10 @@ def test_asic_clock_rescales_asic_time_and_data_rate_rescales_dram_times():
     w = asic_work("layernorm", 1600, fast.asic)
     assert System(slow).asic_cycles(w) == pytest.approx(10 * System(fast).asic_cycles(w), abs=10)
     in_ns = ["dram.timing.t_cwl_ns=3.0"]
-    half = load_hwconfig("hwconfigs/pimgpt.yaml", ["dram.data_rate_gbps=8", *in_ns])
+    from pimsim.errors import PimsimWarning
+
+    with pytest.warns(PimsimWarning, match="21 timings of preset gddr6-aim are in cycles"):  # nCWL is in ns
+        half = load_hwconfig("hwconfigs/pimgpt.yaml", ["dram.data_rate_gbps=8", *in_ns])
     full = load_hwconfig("hwconfigs/pimgpt.yaml", in_ns)
     assert half.dram.tck_ns == 2 * fast.dram.tck_ns
     assert half.dram.timing["nCWL"] < full.dram.timing["nCWL"]  # given in ns: fewer, longer cycles

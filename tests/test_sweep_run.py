@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 
-import pimsim.sweep.execute as execute
+import pimsim.sweeps.execute as execute
 from pimsim.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent

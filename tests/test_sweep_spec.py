@@ -14,7 +14,7 @@ from pimsim.config.workload import resolve_workload
 from pimsim.config.yamlio import load_yaml
 from pimsim.errors import PimsimError
 from pimsim.config.hashes import run_hash as config_key
-from pimsim.sweep.spec import apply_settings, expand, expand_all, load_spec
+from pimsim.sweeps.spec import apply_settings, expand, expand_all, load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "hwconfigs" / "pimgpt.yaml"

@@ -7,8 +7,8 @@ import pytest
 
 from pimsim.config import load_hwconfig
 from pimsim.errors import PimsimError
-from pimsim.trace.mapping import parse_mapping
-from pimsim.trace.reader import parse_trace
+from pimsim.traces.mapping import parse_mapping
+from pimsim.traces.reader import parse_trace
 
 GDDR6 = "hwconfigs/dram/gddr6-x16-14gbps.yaml"
 

@@ -10,10 +10,10 @@ from pimsim.config import load_hwconfig
 from pimsim.config.hw import build_hwconfig
 from pimsim.dram.checker import check_log
 from pimsim.dram.spec import build_spec
-from pimsim.trace.controller import run_trace
-from pimsim.trace.mapping import parse_mapping
-from pimsim.trace.reader import parse_trace
-from pimsim.trace.patterns import pattern_addresses, trace_text
+from pimsim.traces.controller import run_trace
+from pimsim.traces.mapping import parse_mapping
+from pimsim.traces.reader import parse_trace
+from pimsim.traces.patterns import pattern_addresses, trace_text
 
 GDDR6 = "hwconfigs/dram/gddr6-x16-14gbps.yaml"
 NO_REFRESH = ["dram.timing.nREFI=1000000000"]

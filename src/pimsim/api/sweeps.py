@@ -16,9 +16,9 @@ from typing import Any, Callable, Optional, Union
 
 from pimsim.api.runs import CacheLike, result_cache
 from pimsim.errors import PimsimError
-from pimsim.sweep.execute import EXECUTORS, RunStats, plan, run_points
-from pimsim.sweep.spec import expand_all, load_spec, sweep_hash
-from pimsim.sweep.table import check_folder, collect, write_sweep_files, write_table
+from pimsim.sweeps.execute import EXECUTORS, RunStats, plan, run_points
+from pimsim.sweeps.spec import expand_all, load_spec, sweep_hash
+from pimsim.sweeps.table import check_folder, collect, write_sweep_files, write_table
 
 
 @dataclass(frozen=True)

@@ -42,8 +42,8 @@ def trace(tracefile: Union[str, Path], hw: HwLike, format: str = "dramsim3",
 def _dramsim3(hw, tracefile) -> dict[str, Any]:
     from pimsim.dram.spec import build_spec
     from pimsim.report.trace_summary import trace_metrics
-    from pimsim.trace.controller import run_trace
-    from pimsim.trace.reader import read_trace
+    from pimsim.traces.controller import run_trace
+    from pimsim.traces.reader import read_trace
 
     if hw.controller is None:
         raise PimsimError("trace mode needs a controller section", where=hw.source, key="controller")
@@ -56,8 +56,8 @@ def _dramsim3(hw, tracefile) -> dict[str, Any]:
 
 def _aim(hw, tracefile) -> dict[str, Any]:
     from pimsim.report.trace_summary import aim_metrics
-    from pimsim.trace.aim_reader import read_aim_trace
-    from pimsim.trace.aim_runner import aim_spec, run_aim_trace
+    from pimsim.traces.aim_reader import read_aim_trace
+    from pimsim.traces.aim_runner import aim_spec, run_aim_trace
 
     hw.require("pim")
     aim_spec(hw)  # the device must have AiM's bank organisation: checked before reading the trace

@@ -46,7 +46,7 @@ def _other_kind(args) -> int | None:
               f"{g.prompt_tokens} prompt + {g.output_tokens} output tokens, {g.dtype}")
         return 0
     if "factors" in data or "workloads" in data:
-        from pimsim.sweep.spec import expand_all, load_spec
+        from pimsim.sweeps.spec import expand_all, load_spec
 
         if args.sets:
             raise PimsimError("--set applies to hardware configs; a sweep file names its factors itself",

@@ -14,8 +14,8 @@ from pimsim.cli.run_cmd import DEFAULT_HW
 from pimsim.config import load_hwconfig
 from pimsim.errors import PimsimError
 from pimsim.report.reproduction import H200_BASELINES, VARIANTS, write_report
-from pimsim.sweep.spec import expand_all, load_spec, sweep_hash
-from pimsim.sweep.table import SWEEP_JSON
+from pimsim.sweeps.spec import expand_all, load_spec, sweep_hash
+from pimsim.sweeps.table import SWEEP_JSON
 
 SWEEP_DIR = DEFAULT_HW.parent / "sweeps"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pimsim.config.hw import HwConfig
 from pimsim.energy.table import energy_pj
 from pimsim.pim.actions import action_counts
-from pimsim.trace.aim_runner import AimResult
-from pimsim.trace.controller import TraceResult
+from pimsim.traces.aim_runner import AimResult
+from pimsim.traces.controller import TraceResult
 
 
 def _energy(hw: HwConfig, counts: dict[str, int], cycles: int) -> dict[str, float]:

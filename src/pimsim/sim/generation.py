@@ -18,7 +18,7 @@ from pimsim.asic.work import AsicWork
 from pimsim.config.hw import HwConfig
 from pimsim.config.workload import Workload
 from pimsim.errors import PimsimError
-from pimsim.mapping.macro import command_count, leading_gb_bursts, readout_profile
+from pimsim.mapping.macro import program_signature, command_count, leading_gb_bursts, readout_profile
 from pimsim.mapping.pimgpt import MAPPINGS, MappedOp
 from pimsim.mapping.placement import ModelPlacement, geometry, place_model
 from pimsim.sim.system import AsicStep, PimStep, Step, System
@@ -106,15 +106,21 @@ PROFILE_CACHE_SIZE = 4096  # programs whose profiles are kept (the mapper reuses
 
 def _profile(programs: tuple, cache: dict) -> tuple:
     """The read-out profile of the critical (longest) channel program, computed once per programs
-    object (kept with it, so that its id cannot be reused while cached)."""
+    object (kept with it, so that its id cannot be reused while cached) and once per signature (the
+    mapper makes new programs for every token; their row and column numbers do not change it)."""
     profiles = cache.setdefault("profiles", {})
     hit = profiles.get(id(programs))
     if hit is None or hit[0] is not programs:
         if len(profiles) >= PROFILE_CACHE_SIZE:
             profiles.clear()
-        distinct = {id(p): p for p in programs if p}
-        longest = max(distinct.values(), key=command_count)
-        hit = profiles[id(programs)] = (programs, readout_profile(longest))
+        by_sig = cache.setdefault("profiles_by_signature", {})
+        sigs = {program_signature(p): p for p in {id(p): p for p in programs if p}.values()}
+        key = frozenset(sigs)
+        profile = by_sig.get(key)
+        if profile is None:
+            longest = max(sigs.values(), key=command_count)
+            profile = by_sig[key] = readout_profile(longest)
+        hit = profiles[id(programs)] = (programs, profile)
     return hit[1]
 
 

@@ -28,8 +28,8 @@ from pimsim.dram.engine import Engine
 from pimsim.dram.refresh import make_refresh
 from pimsim.dram.spec import DramSpec
 from pimsim.errors import PimsimError
-from pimsim.trace.mapping import parse_mapping
-from pimsim.trace.reader import Trace
+from pimsim.traces.mapping import parse_mapping
+from pimsim.traces.reader import Trace
 
 INF = float("inf")
 

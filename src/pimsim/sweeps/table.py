@@ -28,8 +28,8 @@ from pimsim import __version__
 from pimsim.config.hw import build_hwconfig
 from pimsim.errors import PimsimError
 from pimsim.cache.store import write_atomic
-from pimsim.sweep.execute import read_point
-from pimsim.sweep.spec import PRESET, Point, Skipped, SweepSpec, leaves
+from pimsim.sweeps.execute import read_point
+from pimsim.sweeps.spec import PRESET, Point, Skipped, SweepSpec, leaves
 
 SWEEP_JSON = "sweep.json"
 SWEEP_YAML = "sweep.yaml"

@@ -32,7 +32,7 @@ from pimsim.errors import PimsimError
 from pimsim.mapping.macro import Commands, Run, TRANSFER, VMM
 from pimsim.pim.channel import ENGINES, Channel
 from pimsim.pim.commands import build_pim_spec
-from pimsim.trace.aim_reader import AimInstruction
+from pimsim.traces.aim_reader import AimInstruction
 
 # instruction -> (DRAM command, activate that opens its row or "", time category)
 AIM_COMMANDS: dict[str, tuple[str, str, str]] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from pimsim.config.dram import DramConfig
-from pimsim.trace.mapping import AddressMapping
+from pimsim.traces.mapping import AddressMapping
 
 PATTERNS = ("stream", "bankrr", "random", "rowmiss")
 

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 from pimsim.cache.runs import simulate_record
 from pimsim.cache.store import ResultCache, write_atomic
 from pimsim.errors import PimsimError
-from pimsim.sweep.spec import Point
+from pimsim.sweeps.spec import Point
 
 POINTS_DIR = "points"
 FAILED_DIR = "failed"
