@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
 
 from pimsim.config import load_hwconfig  # noqa: E402
 from pimsim.mapping.layout import plan_matrix  # noqa: E402

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
 
 from pimsim.baselines.analytic import estimate  # noqa: E402
 from pimsim.baselines.cpu_forward import measure_cpu, measure_host  # noqa: E402

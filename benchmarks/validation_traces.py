@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
 
 from pimsim.config import load_hwconfig  # noqa: E402
 from pimsim.traces.mapping import parse_mapping  # noqa: E402
