@@ -33,15 +33,21 @@ class _DuplicateKey(Exception):
         self.key, self.first, self.again = key, first, again
 
 
+def read_text(path: str | Path, kind: str = "file") -> str:
+    """A UTF-8 text file's content; a missing or unreadable file is a one-line PimsimError naming it
+    (``kind``: what the file is, e.g. "trace")."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PimsimError(f"{'' if kind == 'file' else kind + ' '}file not found", where=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PimsimError(f"cannot read {kind} ({exc.__class__.__name__})", where=str(path)) from None
+
+
 def load_yaml(path: str | Path) -> dict[str, Any]:
     """Read a YAML mapping; a missing file, bad syntax or a non-mapping is a PimsimError."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PimsimError("file not found", where=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PimsimError(f"cannot read file ({exc.__class__.__name__})", where=str(path)) from None
+    text = read_text(path)
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
     except _DuplicateKey as dup:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pimsim.config.yamlio import read_text
 from pimsim.errors import PimsimError
 
 OPS = {"READ": False, "WRITE": True}
@@ -67,11 +68,4 @@ def parse_trace(text: str, where: str) -> Trace:
 
 
 def read_trace(path: str | Path) -> Trace:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PimsimError("trace file not found", where=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PimsimError(f"cannot read trace ({exc.__class__.__name__})", where=str(path)) from None
-    return parse_trace(text, str(path))
+    return parse_trace(read_text(path, "trace"), str(path))

@@ -28,6 +28,7 @@ from typing import Any
 
 from pimsim.config.validate import did_you_mean, validate
 from pimsim.config.workload import ModelShape, Workload
+from pimsim.config.yamlio import read_text
 from pimsim.errors import PimsimError
 from pimsim.workload.ops import KINDS, OP_DEFAULTS, Op, generation_ops
 
@@ -135,12 +136,7 @@ def _read_op(data: dict[str, Any], where: str, n: int) -> tuple[int, bool, Op]:
 def read_op_trace(path: str | Path) -> tuple[ModelShape, list[Pass]]:
     """The model and the forward passes ``(position, is_prompt, ops)`` of an op trace."""
     where = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PimsimError("file not found", where=where) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PimsimError(f"cannot read file ({exc.__class__.__name__})", where=where) from None
+    text = read_text(path)
     model: ModelShape | None = None
     passes: list[Pass] = []
     for n, raw in enumerate(text.splitlines(), start=1):
