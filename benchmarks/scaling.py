@@ -133,7 +133,7 @@ def _plot(rows, axes, fits, path: Path) -> None:
 
     fig, panels = plt.subplots(1, len(axes), figsize=(4 * len(axes), 3.6))
     for ax, a in zip(panels, axes):
-        mine = [r for r in rows if r["axis"] == a]
+        mine = sorted((r for r in rows if r["axis"] == a), key=lambda r: r["x"])
         ax.loglog([r["x"] for r in mine], [r["wall_s"] for r in mine], "o-", label=f"wall s (^{fits[a]['wall_exponent']})")
         ax.loglog([r["x"] for r in mine], [r["peak_mib"] for r in mine], "s--",
                   label=f"peak MiB (^{fits[a]['memory_exponent']})")
