@@ -220,6 +220,20 @@ def program_signature(program: Program, rows: bool = False) -> tuple:
     return tuple(out)
 
 
+SIGNATURE_MEMO_SIZE = 100_000  # programs whose signatures are kept (those of past tokens are let go)
+
+
+def known_signature(program: Program, memo: dict) -> tuple:
+    """``program_signature(program)``, computed once per program object: ``memo`` maps its id to
+    (program, signature), the program kept so that its id cannot be reused while remembered."""
+    known = memo.get(id(program))
+    if known is None or known[0] is not program:
+        if len(memo) >= SIGNATURE_MEMO_SIZE:
+            memo.clear()
+        known = memo[id(program)] = (program, program_signature(program))
+    return known[1]
+
+
 def readout_profile(program: Program) -> tuple[tuple[float, float], ...]:
     """When a program's results leave the banks, as pure data: ``(position, share)`` per read-out
     unit of its MAC row bursts, ``position`` the fraction of the program's commands issued by the end

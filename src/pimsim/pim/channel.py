@@ -32,7 +32,7 @@ from pimsim.dram.commands import RANK
 from pimsim.dram.engine import Engine
 from pimsim.dram.refresh import make_refresh
 from pimsim.dram.spec import DramSpec
-from pimsim.mapping.macro import REFRESH, MacRows, Program, Run, program_signature
+from pimsim.mapping.macro import REFRESH, MacRows, Program, Run, known_signature, program_signature
 
 ENGINES: dict[str, type["Channel"]] = {}
 
@@ -258,12 +258,7 @@ class FastChannel(Channel):
         if max(self.engine.open_row) >= 0:  # a row left open: the outcome depends on row numbers
             sig = program_signature(program, rows=True)
         elif split:
-            known = self._sigs.get(id(program))
-            if known is None or known[0] is not program:
-                known = self._sigs[id(program)] = (program, program_signature(program))
-                if len(self._sigs) > 100_000:  # programs of past tokens: let them go
-                    self._sigs.clear()
-            sig = known[1]
+            sig = known_signature(program, self._sigs)
         else:
             sig = program_signature(program)
         pol = self.refresh

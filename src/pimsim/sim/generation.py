@@ -18,7 +18,7 @@ from pimsim.asic.work import AsicWork
 from pimsim.config.hw import HwConfig
 from pimsim.config.workload import Workload
 from pimsim.errors import PimsimError
-from pimsim.mapping.macro import program_signature, command_count, leading_gb_bursts, readout_profile
+from pimsim.mapping.macro import known_signature, command_count, leading_gb_bursts, readout_profile
 from pimsim.mapping.pimgpt import MAPPINGS, MappedOp
 from pimsim.mapping.placement import ModelPlacement, geometry, place_model
 from pimsim.sim.system import AsicStep, PimStep, Step, System
@@ -114,7 +114,8 @@ def _profile(programs: tuple, cache: dict) -> tuple:
         if len(profiles) >= PROFILE_CACHE_SIZE:
             profiles.clear()
         by_sig = cache.setdefault("profiles_by_signature", {})
-        sigs = {program_signature(p): p for p in {id(p): p for p in programs if p}.values()}
+        memo = cache.setdefault("signatures", {})  # shared with the channels (System.learned)
+        sigs = {known_signature(p, memo): p for p in {id(p): p for p in programs if p}.values()}
         key = frozenset(sigs)
         profile = by_sig.get(key)
         if profile is None:
@@ -180,7 +181,7 @@ def simulate_generation(hw: HwConfig, workload: Workload, mapping: str = "pimgpt
     useful = 0
     plain: dict[str, int] = {}
     elem_bytes = hw.require("pim").element_bytes
-    work_cache: dict = {}
+    work_cache: dict = {"signatures": system.learned.setdefault("signatures", {})}
     passes = list(generation_ops(workload)) if passes is None else passes
     phases = {name: Phase() for name in PHASES}
     seen = ({}, system.asic_total)  # counts and ASIC work so far, for each pass's share

@@ -94,6 +94,7 @@ class System:
         one = hw.dram.model_copy(update={"channels": 1})
         self.spec = build_pim_spec(one, pim, hw.source)
         shared: dict = {}  # identical channels share what the fast engine learns
+        self.learned = shared  # (the generation loop shares its program signatures)
         cls = ENGINES[sim.engine]
         fast = cls is not ENGINES["reference"]
         # only the reference engine logs every command (the fast one skips commands by design)
