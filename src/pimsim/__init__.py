@@ -5,7 +5,7 @@ The Python API (docs/api.md): ``pimsim.simulate``, ``pimsim.compare``, ``pimsim.
 first use, so ``import pimsim`` stays cheap.
 """
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 _API = {name: "pimsim.api" for name in ("simulate", "compare", "sweep", "trace", "load_hw", "Result", "Metrics",
                                         "SweepResult")}
