@@ -38,7 +38,8 @@ def hw_config(hw: HwLike, overrides: Optional[dict[str, Any]] = None) -> HwConfi
 def _typed(overrides: Sequence[str]) -> dict[str, Any]:
     from pimsim.config.yamlio import parse_set
 
-    return {".".join(parse_set(s)[0]): parse_set(s)[1] for s in overrides}
+    parsed = [parse_set(s) for s in overrides]
+    return {".".join(parts): value for parts, value in parsed}
 
 
 def result_cache(cache: CacheLike) -> Optional[ResultCache]:

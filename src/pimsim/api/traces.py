@@ -11,6 +11,7 @@ from typing import Any, Optional, Sequence, Union
 from pimsim import __version__
 from pimsim.api.runs import HwLike, hw_config, load_hw
 from pimsim.config.hashes import digest
+from pimsim.config.hw import HwConfig
 from pimsim.errors import PimsimError
 
 FORMATS = ("dramsim3", "aim")
@@ -24,7 +25,7 @@ def trace(tracefile: Union[str, Path], hw: HwLike, format: str = "dramsim3",
     overrides, the pimsim version and the wall time."""
     if format not in FORMATS:
         raise PimsimError(f"unknown format {format!r} (known: {', '.join(FORMATS)})", where="--format")
-    config = load_hw(hw, overrides, sets) if not hasattr(hw, "resolved") else hw_config(hw, overrides)
+    config = hw_config(hw, overrides) if isinstance(hw, HwConfig) else load_hw(hw, overrides, sets)
     if format == "aim":
         metrics = _aim(config, tracefile)
     else:
