@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence, Union
@@ -31,15 +30,8 @@ def hw_config(hw: HwLike, overrides: Optional[dict[str, Any]] = None) -> HwConfi
     if isinstance(hw, HwConfig):
         if not overrides:
             return hw
-        return load_hwconfig(hw.source, overrides={**_typed(hw.overrides), **overrides})
+        return load_hwconfig(hw.source, list(hw.overrides), overrides=overrides)
     return load_hw(hw, overrides)
-
-
-def _typed(overrides: Sequence[str]) -> dict[str, Any]:
-    from pimsim.config.yamlio import parse_set
-
-    parsed = [parse_set(s) for s in overrides]
-    return {".".join(parts): value for parts, value in parsed}
 
 
 def result_cache(cache: CacheLike) -> Optional[ResultCache]:
@@ -185,9 +177,3 @@ def simulate(hw: HwLike = None, model: Union[str, Path, Workload] = "gpt2-small"
     outcome = simulated(config, workload, result_cache(cache), passes=passes, ops_digest=digest_of,
                         progress=progress, keep_records=timeline)
     return Result(config, workload, outcome)
-
-
-def as_json(result: Result) -> str:
-    """``pimsim run --json``: every metric, the overrides, the wall time and whether it was cached."""
-    return json.dumps({**result.to_dict(), "wall_s": round(result.wall_s, 3), "cached": result.cached},
-                      sort_keys=True)

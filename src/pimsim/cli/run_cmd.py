@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pimsim.cli import COMMANDS
 
+import json
 import sys
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from pimsim.api.runs import DEFAULT_HW, as_json, load_hw, simulate, workload_of  # the CLI is a layer over the API
+from pimsim.api.runs import DEFAULT_HW, load_hw, simulate, workload_of  # the CLI is a layer over the API
 from pimsim.errors import PimsimError
 from pimsim.report.paths import check_file, check_folder
 from pimsim.report.timeline import write_timeline
@@ -82,7 +83,7 @@ def run(args) -> int:
     if args.write_ops:
         write_op_trace(args.write_ops, workload)
     if args.json:
-        print(as_json(res))
+        print(json.dumps({**res.to_dict(), "wall_s": round(res.wall_s, 3), "cached": res.cached}, sort_keys=True))
         return 0
     _print(res, folder)
     return 0

@@ -101,28 +101,19 @@ def _streams(step: Step) -> bool:
     return isinstance(step, PimStep) or step.work.passes_on
 
 
-PROFILE_CACHE_SIZE = 4096  # programs whose profiles are kept (the mapper reuses every GEMV's programs)
-
-
 def _profile(programs: tuple, cache: dict) -> tuple:
-    """The read-out profile of the critical (longest) channel program, computed once per programs
-    object (kept with it, so that its id cannot be reused while cached) and once per signature (the
-    mapper makes new programs for every token; their row and column numbers do not change it)."""
-    profiles = cache.setdefault("profiles", {})
-    hit = profiles.get(id(programs))
-    if hit is None or hit[0] is not programs:
-        if len(profiles) >= PROFILE_CACHE_SIZE:
-            profiles.clear()
-        by_sig = cache.setdefault("profiles_by_signature", {})
-        memo = cache.setdefault("signatures", {})  # shared with the channels (System.learned)
-        sigs = {known_signature(p, memo): p for p in {id(p): p for p in programs if p}.values()}
-        key = frozenset(sigs)
-        profile = by_sig.get(key)
-        if profile is None:
-            longest = max(sigs.values(), key=command_count)
-            profile = by_sig[key] = readout_profile(longest)
-        hit = profiles[id(programs)] = (programs, profile)
-    return hit[1]
+    """The read-out profile of the critical (longest) channel program, computed once per set of
+    program signatures (the mapper makes new programs every token; row and column numbers do not
+    change the profile). Signatures are memoised per program in ``cache["signatures"]``, which the
+    channels share."""
+    memo = cache.setdefault("signatures", {})
+    sigs = {known_signature(p, memo): p for p in {id(p): p for p in programs if p}.values()}
+    by_sig = cache.setdefault("profiles", {})
+    key = frozenset(sigs)
+    profile = by_sig.get(key)
+    if profile is None:
+        profile = by_sig[key] = readout_profile(max(sigs.values(), key=command_count))
+    return profile
 
 
 def _charge(phase: Phase, token: TokenRecord, system: System, seen: tuple) -> tuple:
