@@ -162,3 +162,29 @@ def test_a_faster_clock_or_more_lanes_never_slow_a_whole_generation(clock, lanes
     faster = simulate_generation(load_hwconfig(HW, base[:1] + [f"asic.clock_mhz={clock * 2}", base[2]]), wl).cycles
     wider = simulate_generation(load_hwconfig(HW, base[:2] + [f"asic.vector_lanes={lanes * 2}"]), wl).cycles
     assert faster <= cycles and wider <= cycles
+
+
+# -- the other decoder families' ops (n=8, L=4, r=3, GELU/SiLU order 5) ------------------------------
+def test_rmsnorm_hand_count():
+    # Stream x*x and sum x^2: 2 + depth (mul 1 + add 1 + tree 2) = 4. Scalar: E[x^2] (1 mul), + eps,
+    # seed (2 adds), 0.5*v (1 mul), 3 Newton steps (3 muls + 1 add): 5 adds + 11 muls = 16.
+    # Normalise x * r * gamma: 2 + depth 2 = 4. Rest 20; total 2 + 4 + 20 = 26.
+    # adds 7 + 5 = 12; muls 8 + 11 + 16 = 35; SRAM (x) + (x, gamma, y) = 4 * 8 * 2 = 64
+    assert asic_work("rmsnorm", 8, CFG) == AsicWork(26, 12, 35, 0, 64, 2, 4, False, out_cycles=2)
+
+
+def test_swiglu_pipeline_is_as_deep_as_the_silu_chain_and_the_gate_multiply():
+    # order 5: j = 3: 3 adds + 7 muls, dependent -> depth 10; 2 + 10 = 12; SRAM (gate, up, out) 3*8*2
+    assert asic_work("swiglu", 8, CFG) == AsicWork(12, 24, 56, 0, 48, 2, 10, True)
+
+
+def test_relu_and_rope_stream_through_their_stages():
+    assert asic_work("relu", 8, CFG) == AsicWork(3, 0, 0, 8, 32, 2, 1, True)  # one compare stage
+    assert asic_work("rope", 8, CFG) == AsicWork(4, 8, 16, 0, 64, 2, 2, True)  # mul, then add; x, cos, sin, out
+
+
+def test_family_ops_do_the_same_arithmetic_on_both_models():
+    simd = asic(model="simd")
+    for kind in ("rmsnorm", "swiglu", "relu", "rope"):
+        a, b = asic_work(kind, 100, CFG), asic_work(kind, 100, simd)
+        assert (a.adds, a.muls, a.compares) == (b.adds, b.muls, b.compares), kind

@@ -12,7 +12,7 @@ import pytest
 
 from pimsim.asic.models import asic_work
 from pimsim.asic.simd import ASIC_OPS
-from pimsim.asic.work import AsicWork, asic_cycles_to_seconds, gelu_ops_per_element
+from pimsim.asic.work import AsicWork, asic_cycles_to_seconds, gelu_ops_per_element, swiglu_ops_per_element
 from pimsim.config.pim import AsicConfig
 from tests.conftest import small_asic
 from pimsim.errors import PimsimError
@@ -160,3 +160,23 @@ def test_asic_work_addition_is_sequential_composition():
 def test_cycles_to_seconds_uses_clock():
     assert asic_cycles_to_seconds(1000, CFG) == pytest.approx(1e-6)
     assert asic_cycles_to_seconds(500, asic(clock_mhz=500.0)) == pytest.approx(1e-6)
+
+
+# -- the other decoder families' ops (n=8, L=4, F=3, r=3, SiLU by GELU's order-5 polynomial) --------
+def test_swiglu_ops_per_element_reuse_the_gelu_polynomial():
+    # silu(x) = x (0.5 + 0.5 tanh(x/2)): x/2, the polynomial (w, 2 Horner, * z), + 0.5, * x, * up
+    assert swiglu_ops_per_element(5) == (3, 7) and swiglu_ops_per_element(1) == (1, 4)
+    assert swiglu_ops_per_element(7) == (4, 8)
+
+
+def test_rmsnorm_hand_count():
+    # x*x pass: 2 + 3 = 5 (8 muls, SRAM 32); sum: 2 + tree 2 + 3 = 7 (7 adds, SRAM 16); scalar
+    # * 1/n, + eps: 2; rsqrt: seed 1 + 3 Newton steps -> 4 adds, 10 muls: 14; x * r * gamma:
+    # ceil(16/4) + 3 = 7 (16 muls, SRAM 48). Total 35 cycles, 12 adds, 35 muls, SRAM 96
+    assert asic_work("rmsnorm", 8, CFG) == AsicWork(35, 12, 35, 0, 96)
+
+
+def test_swiglu_relu_and_rope_hand_counts():
+    assert asic_work("swiglu", 8, CFG) == AsicWork(23, 24, 56, 0, 48)  # ceil(80/4) + 3; reads gate and up
+    assert asic_work("relu", 8, CFG) == AsicWork(5, 0, 0, 8, 32)  # ceil(8/4) + 3, one compare each
+    assert asic_work("rope", 8, CFG) == AsicWork(9, 8, 16, 0, 64)  # ceil(24/4) + 3; reads x, cos, sin

@@ -25,11 +25,16 @@ geometries = st.builds(
 
 @st.composite
 def models(draw):
-    heads = draw(st.integers(1, 4))
+    """GPT-2 shapes and the other families: grouped K/V heads, SwiGLU, rotary, a sliding window."""
+    heads = draw(st.sampled_from([1, 2, 3, 4, 6]))
     d_head = draw(st.sampled_from([8, 12, 16, 40]))
+    kv_heads = draw(st.sampled_from([k for k in range(1, heads + 1) if heads % k == 0]))
     return ModelShape(layers=draw(st.integers(1, 2)), d_model=heads * d_head, heads=heads, d_head=d_head,
                       d_ff=draw(st.sampled_from([32, 48, 100])), vocab=draw(st.integers(5, 70)),
-                      context=draw(st.integers(2, 40)), tied_embeddings=draw(st.booleans()))
+                      context=draw(st.integers(2, 40)), tied_embeddings=draw(st.booleans()), kv_heads=kv_heads,
+                      mlp=draw(st.sampled_from(["gelu", "relu", "swiglu"])),
+                      positions=draw(st.sampled_from(["learned", "rotary"])),
+                      sliding_window=draw(st.sampled_from([None, 3, 17])))
 
 
 def fits(model, geo):
@@ -68,7 +73,7 @@ def test_every_element_is_stored_exactly_once_within_its_region(model, geo):
     assert placement.rows_used <= geo.rows
     assert max(key[2] for key in used) < placement.rows_used
     weights = sum(r * c for _, r, c in weight_matrices(model))
-    kv = 2 * model.layers * model.context * model.d_model
+    kv = 2 * model.layers * model.kv_span * model.d_kv  # K and V of kv_heads heads, window or context
     assert len(used) == weights + kv  # every element once, none lost
 
 
@@ -98,5 +103,38 @@ def test_a_model_that_does_not_fit_says_how_much_it_needs():
                    burst_bytes=32, accumulators=8)
     model = ModelShape(layers=2, d_model=64, heads=2, d_head=32, d_ff=256, vocab=512, context=64,
                        tied_embeddings=True)
-    with pytest.raises(PimsimError, match=r"need \d+ rows per bank \(.* KiB per channel\), the config has 10"):
+    with pytest.raises(PimsimError, match=r"need \d+ rows per bank \(.* KiB over 1 channel\), the config has 10 "
+                                          r"\(5.0 KiB\); not even 1024 channels hold it"):
         place_model(model, geo, "tiny")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model=models(), geo=geometries, position=st.integers(0, 39))
+def test_grouped_attention_streams_the_shared_k_and_v_once_per_query_head(model, geo, position):
+    """q.K^T and scores.V make ``group`` passes over the K/V rows (the global buffer holds one query
+    or score vector): the MAC columns are group x those of one pass, and every MAC lane covers at
+    least one element of the heads x d_head x attended products."""
+    assume(position < model.context)
+    try:
+        placement = place_model(model, geo)
+    except PimsimError:
+        assume(False)
+    mapper = PimGptMapper(placement)
+    seen = model.attended(position)
+    macs = {}
+    for kind in ("attn_score", "attn_value"):
+        op = Op(kind, kind, 0, heads=model.heads, kv_heads=model.n_kv_heads, d_head=model.d_head, context=seen)
+        mapped = getattr(mapper, kind)(op)
+        macs[kind] = sum(mr.rows * mr.cols for prog in mapped.programs for mr in prog if isinstance(mr, MacRows))
+    k = placement.matrices["L0.k"]
+    one_pass = sum(k.channel_rows(c, seen) * sum(ceil(k.chunk_len(j) / geo.col_elems) for j in range(k.chunks))
+                   for c in range(geo.channels))
+    assert macs["attn_score"] == model.group * one_pass
+    v = placement.values["L0.v"]
+    per_head = sum(ceil(min(v.seg, seen - m * v.seg) / geo.col_elems) for m in range(ceil(seen / v.seg)))
+    busiest = max(v.heads_in_channel(c) for c in range(geo.channels))
+    assert macs["attn_value"] == model.group * sum(v.heads_in_channel(c) for c in range(geo.channels)) \
+        * v.features_per_bank * per_head
+    lanes = geo.col_elems * geo.banks
+    assert macs["attn_score"] * lanes >= model.heads * model.d_head * seen
+    assert busiest >= 1

@@ -9,7 +9,7 @@ import pytest
 
 from pimsim.config.workload import ModelShape, load_workload, resolve_workload, workload_names
 from pimsim.errors import PimsimError
-from pimsim.workload.ops import OPS_PER_LAYER, Op, flops, forward_passes, generation_ops, kv_bytes, token_ops, \
+from pimsim.workload.ops import Op, flops, forward_passes, generation_ops, kv_bytes, token_ops, \
     weight_bytes
 from pimsim.workload.optrace import read_op_trace, write_op_trace
 
@@ -50,12 +50,16 @@ TINY_YAML = (
 
 # -- shipped workloads ------------------------------------------------------------------------
 
-def test_all_nine_shipped_workloads_load_with_batch_one_and_their_name():
-    assert set(workload_names()) == set(TABLE) | {TINY}
+HF_FAMILIES = {"llama-3.2-1b", "llama-2-7b", "mistral-7b", "opt-1.3b", "pythia-1.4b", "qwen2.5-0.5b"}
+
+
+def test_every_shipped_workload_loads_with_batch_one_and_its_name():
+    assert set(workload_names()) == set(TABLE) | {TINY} | HF_FAMILIES
     for name in workload_names():
         w = resolve_workload(name)
         assert w.name == name and w.source
-        assert w.generation.batch == 1 and w.model.tied_embeddings
+        assert w.generation.batch == 1
+        assert w.model.tied_embeddings or name in HF_FAMILIES
 
 
 @pytest.mark.parametrize("name", sorted(TABLE))
@@ -109,7 +113,7 @@ def test_token_ops_follow_the_gpt_layer_order():
                       "gemv", "bias", "residual", "layernorm", "gemv", "bias", "gelu", "gemv", "bias", "residual"]
     assert ops[0] == Op("embed", "embed", -1, elements=64)
     assert [o.name for o in ops[-3:]] == ["final.ln", "lm_head", "argmax"]
-    assert len(ops) == 1 + 2 * OPS_PER_LAYER + 3
+    assert len(ops) == 1 + 2 * len(layer0) + 3
 
 
 def test_each_layer_has_four_gemvs_plus_the_lm_head_when_logits():
@@ -295,7 +299,8 @@ def test_op_trace_lines_leave_out_default_fields(tmp_path):
     path = tmp_path / "ops.jsonl"
     write_op_trace(path, resolve_workload(TINY))
     header, first = (json.loads(line) for line in path.read_text().splitlines()[:2])
-    assert header == {"format": "pimsim-ops", "version": 1, "model": resolve_workload(TINY).model.model_dump()}
+    model = resolve_workload(TINY).model.model_dump(exclude_defaults=True)  # GPT-2's family fields left out
+    assert header == {"format": "pimsim-ops", "version": 1, "model": model} and "norm" not in model
     assert first == {"token": 0, "prompt": True, "kind": "embed", "name": "embed", "layer": -1, "elements": 64}
 
 

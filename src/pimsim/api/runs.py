@@ -171,7 +171,7 @@ def simulate(hw: HwLike = None, model: Union[str, Path, Workload] = "gpt2-small"
     else:
         workload = workload_of(model, prompt_tokens, output_tokens)
         written = str(model) if isinstance(model, (str, Path)) else ""
-        check_dtype(config, workload, written if written.endswith((".yaml", ".yml")) else f"workloads/{workload.name}.yaml")
+        check_dtype(config, workload, written if written.endswith((".yaml", ".yml", ".json")) else f"workloads/{workload.name}.yaml")
     for section in ("pim", "asic", "sim"):
         config.require(section)
     outcome = simulated(config, workload, result_cache(cache), passes=passes, ops_digest=digest_of,

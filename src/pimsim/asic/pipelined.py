@@ -35,7 +35,19 @@ argmax     ceil(n / L) + 1 + t                                          compare,
 layernorm  ceil(n / L) + 2 + t  +  7 + 4r  +  ceil(n / L) + 4           x*x, sum x and sum x^2
 softmax    ceil(N / L) + 1 + t  +  max(ceil(N / L) + 2 + 2k + t, groups)   running max per row
            +  1 + 3r  +  ceil(n / L) + 1
+rmsnorm    ceil(n / L) + 2 + t  +  6 + 4r  +  ceil(n / L) + 2           x*x, sum x^2
+swiglu     ceil(n / L) + adds + muls                                    the whole polynomial
+relu       ceil(n / L) + 1                                              1 compare
+rope       ceil(n / L) + 2                                              mul, add
 =========  ==========================================================  ===========================
+
+RMSNorm is LayerNorm without the mean: one statistics pass (sum of x^2), 6 + 4r scalar operations
+(E[x^2], + eps, rsqrt seed, 0.5 * v, r Newton steps) and one normalising pass x * rsqrt * gamma.
+SwiGLU's SiLU uses GELU's tanh polynomial (``swiglu_ops_per_element``) and multiplies by the up
+half in the same chain. RoPE rotates each pair of features by the position's angle (2 muls, 1 add
+per element; cos and sin from an SRAM table, an assumption). These run on the LayerNorm, GELU,
+comparator and scaling datapaths of ``units`` (RoPE's second multiplier and SwiGLU's gate
+multiplier are not in the area model).
 
 LayerNorm takes its statistics in one pass (sum of x and of x^2 together, variance = E[x^2] -
 mean^2), then 7 + 4r scalar operations (mean, E[x^2], mean^2, variance, + eps, rsqrt seed, 0.5 * v,
@@ -52,6 +64,7 @@ pass's vector reads and its output write, 2 bytes per element, as in ``simd``.
 from __future__ import annotations
 
 from pimsim.asic.work import NO_WORK, AsicWork, ELEMENT_BYTES, OpWork, ceil_div, count, gelu_ops_per_element, registrar
+from pimsim.asic.work import swiglu_ops_per_element
 from pimsim.config.pim import AsicConfig
 
 ASIC_OPS: dict[str, OpWork] = {}
@@ -140,6 +153,38 @@ def softmax(n: int, cfg: AsicConfig, *, groups: int = 1) -> AsicWork:
     muls = total * k + groups * 2 * r + total
     return _stream(total, cfg, 1 + t, adds=adds, muls=muls, compares=total - groups,
                    sram=ELEMENT_BYTES * total * 5, rest=rest, passes_on=False, out=ceil_div(total, lanes))
+
+
+@_register("rmsnorm")
+def rmsnorm(n: int, cfg: AsicConfig) -> AsicWork:
+    """Sum of squares streamed, scalar rsqrt, one normalising pass (module docstring)."""
+    n, r = count("n", n), cfg.rsqrt_newton_iterations
+    scalar_adds, scalar_muls = 2 + r, 2 + 3 * r
+    rest = scalar_adds + scalar_muls + ceil_div(n, cfg.vector_lanes) + 2
+    return _stream(n, cfg, 2 + tree(n, cfg), adds=(n - 1) + scalar_adds, muls=n + scalar_muls + 2 * n,
+                   sram=ELEMENT_BYTES * n * 4, rest=rest, passes_on=False, out=ceil_div(n, cfg.vector_lanes))
+
+
+@_register("swiglu")
+def swiglu(n: int, cfg: AsicConfig) -> AsicWork:
+    """silu(gate) * up: the SiLU polynomial and the gate multiply are one pipeline."""
+    n = count("n", n)
+    adds, muls = swiglu_ops_per_element(cfg.gelu_taylor_order)
+    return _stream(n, cfg, adds + muls, adds=adds * n, muls=muls * n, sram=ELEMENT_BYTES * n * 3)
+
+
+@_register("relu")
+def relu(n: int, cfg: AsicConfig) -> AsicWork:
+    """max(x, 0): one compare stage."""
+    n = count("n", n)
+    return _stream(n, cfg, 1, compares=n, sram=ELEMENT_BYTES * n * 2)
+
+
+@_register("rope")
+def rope(n: int, cfg: AsicConfig) -> AsicWork:
+    """Pairs rotated by the position's angle: a multiply stage, then an add stage."""
+    n = count("n", n)
+    return _stream(n, cfg, 2, adds=n, muls=2 * n, sram=ELEMENT_BYTES * n * 4)
 
 
 def units(cfg: AsicConfig) -> dict[str, tuple[int, int, int]]:

@@ -32,7 +32,7 @@ Work for G independent softmax rows is G times the work of one row.
 from __future__ import annotations
 
 from pimsim.asic.work import NO_WORK, AsicWork, ELEMENT_BYTES, ceil_div as _ceil_div, count as _count
-from pimsim.asic.work import OpWork, gelu_ops_per_element, registrar
+from pimsim.asic.work import OpWork, gelu_ops_per_element, registrar, swiglu_ops_per_element
 from pimsim.config.pim import AsicConfig
 
 
@@ -148,6 +148,43 @@ def gelu(n: int, cfg: AsicConfig) -> AsicWork:
 def argmax(n: int, cfg: AsicConfig) -> AsicWork:
     """Index of the largest logit: one reduction pass of n - 1 compares."""
     return _reduction(_count("n", n), cfg, compare=True)
+
+
+@_register("rmsnorm")
+def rmsnorm(n: int, cfg: AsicConfig) -> AsicWork:
+    """x * rsqrt(mean(x^2) + eps) * gamma: LayerNorm without the mean and the shift.
+
+    1. pass: x * x (1 mul per element), writes x^2. 2. sum(x^2) (reduction); scalar: * (1/n)
+    (1 mul), + eps (1 add). 3. scalar rsqrt as in layernorm. 4. pass: x * r * gamma (2 muls per
+    element), reads x and gamma.
+    """
+    n = _count("n", n)
+    newton = cfg.rsqrt_newton_iterations
+    return (_elementwise(n, cfg, adds=0, muls=1, reads=1) + _reduction(n, cfg)
+            + _scalar(adds=1, muls=1) + _scalar(adds=1 + newton, muls=1 + 3 * newton)
+            + _elementwise(n, cfg, adds=0, muls=2, reads=2))
+
+
+@_register("swiglu")
+def swiglu(n: int, cfg: AsicConfig) -> AsicWork:
+    """silu(gate) * up over the n outputs: one pass reading both halves (swiglu_ops_per_element)."""
+    adds, muls = swiglu_ops_per_element(cfg.gelu_taylor_order)
+    return _elementwise(_count("n", n), cfg, adds=adds, muls=muls, reads=2)
+
+
+@_register("relu")
+def relu(n: int, cfg: AsicConfig) -> AsicWork:
+    """max(x, 0): one pass of one compare per element."""
+    n = _count("n", n)
+    return AsicWork(_ceil_div(n, cfg.vector_lanes) + cfg.pipeline_fill_cycles, 0, 0, n, ELEMENT_BYTES * n * 2)
+
+
+@_register("rope")
+def rope(n: int, cfg: AsicConfig) -> AsicWork:
+    """Rotary embedding of the n rotated features of q and k: each pair (a, b) becomes
+    (a cos - b sin, a sin + b cos), 2 muls + 1 add per element; reads x and the position's
+    cos and sin (a table in SRAM, shared by the heads: assumption)."""
+    return _elementwise(_count("n", n), cfg, adds=1, muls=2, reads=3)
 
 
 def units(cfg: AsicConfig) -> dict[str, tuple[int, int, int]]:

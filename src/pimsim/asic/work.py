@@ -1,5 +1,5 @@
 """What every ASIC model returns: cycles and operation counts of a piece of work, and the helpers
-the models share (argument checks, the GELU polynomial's operation count, cycles to seconds).
+the models share (argument checks, the GELU and SiLU polynomials' operation counts, cycles to seconds).
 
 A model that can consume its input as it arrives (the ``pipelined`` model) also says how: the
 throughput cycles of its first pass (``stream_cycles``, the cycles it spends on the whole input at
@@ -84,6 +84,21 @@ def gelu_ops_per_element(order: int) -> tuple[int, int]:
     j = (order + 1) // 2
     adds = 1 + (j - 1) + 1
     muls = 3 + (1 if j > 1 else 0) + (j - 1) + 1 + 1
+    return adds, muls
+
+
+def swiglu_ops_per_element(order: int) -> tuple[int, int]:
+    """(adds, muls) per element of SwiGLU's ``silu(gate) * up``, SiLU by GELU's tanh polynomial.
+
+    silu(x) = x * sigmoid(x) = x * (0.5 + 0.5 * tanh(z)), z = x / 2:
+      z: 0.5 * x                                        -> 1 mul
+      0.5 * tanh(z) by the polynomial of gelu_ops_per_element -> (j > 1) + j muls, j - 1 adds
+      0.5 + ..., * x, * up                              -> 1 add, 2 muls
+    Total: adds = j; muls = j + 4 if j > 1 else 4 (order 5: 3 adds, 7 muls), one dependent chain.
+    """
+    j = (order + 1) // 2
+    adds = (j - 1) + 1
+    muls = 1 + (1 if j > 1 else 0) + (j - 1) + 1 + 2
     return adds, muls
 
 

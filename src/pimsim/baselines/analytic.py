@@ -5,9 +5,9 @@ For every op of a forward pass (``pimsim.workload.ops``), in the device's own pr
 
 - ``gemv``: bytes = the weight matrix (``rows x cols``) + the input (``cols``) and output
   (``rows``) vectors; flops = ``2 rows cols``.
-- ``attn_score`` / ``attn_value``: bytes = K or V of every cached token (``heads x d_head x
-  context``) + the query or output vector (``heads x d_head``) + the scores (``heads x
-  context``); flops = ``2 heads d_head context``.
+- ``attn_score`` / ``attn_value``: bytes = K or V of every cached token (``kv_heads x d_head x
+  context``: grouped query heads share it, read once) + the query or output vector (``heads x
+  d_head``) + the scores (``heads x context``); flops = ``2 heads d_head context``.
 - vector ops and ``kv_write``: bytes = ``elements x groups x dtype_bytes x accesses``, flops =
   ``elements x groups x flops per element``, with the accesses and flops per element of
   :data:`VECTOR_COSTS` (an element-wise kernel reads each input and writes each output once).
@@ -40,13 +40,18 @@ Pass = tuple[int, bool, list[Op]]  # (position, is_prompt, ops), as generation_o
 # and writes of one kernel; flops are the arithmetic of a straightforward implementation.
 VECTOR_COSTS: dict[str, tuple[int, int]] = {
     "layernorm": (4, 8),  # read x, gamma, beta, write y; mean add, sub, square, var add, mul rstd, scale, shift, +eps
+    "rmsnorm": (3, 4),  # read x, gamma, write y; square, sum, mul rstd, scale
+    "rope": (4, 3),  # read x, cos, sin, write; 2 mul + 1 add per rotated element
     "softmax": (2, 5),  # read scores, write probabilities; max, subtract, exp, sum, divide
     "scale": (2, 1),  # read, write; one multiply by 1/sqrt(d_head)
     "gelu": (2, 8),  # read, write; tanh form: x^3 (2 mul), fma, mul, tanh, add, 2 mul
+    "relu": (2, 1),  # read, write; one max
+    "swiglu": (3, 5),  # read gate and up, write; silu = x / (1 + exp(-x)) (neg, exp, add, div), * up
     "bias": (3, 1),  # read x and bias, write; one add
     "residual": (3, 1),  # read both branches, write; one add
     "argmax": (1, 1),  # read the logits; one compare each
     "embed": (3, 1),  # read the token row and the position row, write their sum; one add
+    "token_embed": (2, 0),  # read the token row, write it (rotary families: no position row)
     "kv_write": (2, 0),  # read this token's K and V, write them into the cache; no arithmetic
 }
 

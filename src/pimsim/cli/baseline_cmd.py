@@ -21,6 +21,16 @@ from pimsim.config.workload import resolve_workload
 from pimsim.errors import PimsimError
 
 
+def _gpt2_shaped(workload):
+    """The measured baselines build GPT-2-shaped models; other families are refused by name."""
+    changes = workload.model.family_changes()
+    if changes:
+        shown = ", ".join(f"{k}={v}" for k, v in changes.items())
+        raise PimsimError(f"{workload.name} is not GPT-2-shaped ({shown}); the measured baselines build GPT-2 "
+                          f"models only (pimsim compare's analytic baselines take any family)", where="--model")
+    return workload
+
+
 def register(sub) -> None:
     p = sub.add_parser("baseline", help=COMMANDS["baseline"][1])
     bsub = p.add_subparsers(dest="baseline_command", required=True, parser_class=type(p), help="what to do",
@@ -86,7 +96,7 @@ def _torch_stack(p) -> None:
 def _hf(args, device: str, what: str) -> int:
     from pimsim.baselines.hf_measure import measure_hf
 
-    workload = resolve_workload(args.model)
+    workload = _gpt2_shaped(resolve_workload(args.model))
     res = measure_hf(workload.model, device, args.dtype, args.prompt_tokens, args.tokens, args.repeats,
                      getattr(args, "threads", None), where=f"baseline {what}")
     machine = res["device"]
@@ -105,7 +115,7 @@ def measure_cpu_cmd(args) -> int:
 
     if args.stack == "torch":
         return _hf(args, "cpu", "measure-cpu")
-    workload = resolve_workload(args.model)
+    workload = _gpt2_shaped(resolve_workload(args.model))
     res = measure_cpu(workload.model, args.tokens)
     res.update(model=workload.name, device=args.device_name)
     what = f"fp32, numpy {res['numpy']}, {res['blas']}, {res['threads']} threads"
@@ -119,7 +129,7 @@ def measure_gpu_cmd(args) -> int:
 
     if args.stack == "torch":
         return _hf(args, "cuda", "measure-gpu")
-    workload = resolve_workload(args.model)
+    workload = _gpt2_shaped(resolve_workload(args.model))
     res = measure_gpu(workload.model, args.tokens, cuda_graphs=args.cuda_graphs)
     res.update(model=workload.name, device=args.device_name or res["device"])
     mode = "CUDA graphs" if res["cuda_graphs"] else "eager"
@@ -157,7 +167,7 @@ def _update_csv(path: Path, res: dict, source: str) -> None:
 def torch_host_params_cmd(args) -> int:
     from pimsim.baselines.hf_ops import torch_host_params, yaml_fragment
 
-    workload = resolve_workload(args.model)
+    workload = _gpt2_shaped(resolve_workload(args.model))
     res = torch_host_params(workload.model, args.device, args.dtype, args.tokens, args.threads)
     text = yaml_fragment(res, workload.name)
     if args.yaml:

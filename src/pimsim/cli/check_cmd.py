@@ -34,7 +34,7 @@ def register(sub) -> None:
 def _other_kind(args) -> int | None:
     """A sweep, workload or baseline device file is validated as what it is; None for a hardware config."""
     data = load_yaml(args.config)
-    if "model" in data and "generation" in data:
+    if ("model" in data or "hf_config" in data) and "generation" in data:
         from pimsim.config.workload import load_workload
 
         if args.sets:

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from pimsim.config.hf_model import hf_config_path
 from pimsim.api.runs import DEFAULT_HW, load_hw, simulate, workload_of  # the CLI is a layer over the API
 from pimsim.errors import PimsimError
 from pimsim.report.paths import check_file, check_folder
@@ -28,6 +29,10 @@ def register(sub) -> None:
     src = p.add_mutually_exclusive_group()
     src.add_argument("--model", help=f"shipped workload name (default: {DEFAULT_MODEL})")
     src.add_argument("--workload", help="workload YAML file")
+    src.add_argument("--hf-config", metavar="FILE|NAME",
+                     help="a model's Hugging Face config.json (a path, or a shipped name from workloads/hf: "
+                          "llama-3.2-1b, llama-2-7b, mistral-7b, opt-1.3b, pythia-1.4b, qwen2.5-0.5b); "
+                          "64 + 64 tokens unless overridden")
     src.add_argument("--ops", metavar="FILE.jsonl",
                      help="op trace to simulate as given (format: src/pimsim/workload/optrace.py; "
                           "example: workloads/traces/tiny-ops.jsonl; --write-ops makes one)")
@@ -48,6 +53,8 @@ def register(sub) -> None:
 
 
 def _model(args) -> str:
+    if args.hf_config:
+        return str(hf_config_path(args.hf_config))
     return args.workload or args.model or DEFAULT_MODEL
 
 

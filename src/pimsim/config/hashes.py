@@ -29,7 +29,9 @@ def digest(data: Any) -> str:
 
 def run_hash(hw, workload: Workload, ops_digest: Optional[str] = None) -> str:
     """What determines a run: resolved hardware, resolved workload, op trace (if any), version."""
-    data = {"hw": hw.resolved(), "workload": workload.model_dump(mode="json"), "pimsim": __version__}
+    # family fields left at their (GPT-2) defaults are omitted: adding a field keeps old hashes
+    data = {"hw": hw.resolved(), "workload": workload.model_dump(mode="json", exclude_defaults=True),
+            "pimsim": __version__}
     if ops_digest is not None:
         data["ops"] = ops_digest
     return digest(data)

@@ -7,21 +7,32 @@ repository root and are addressed by file stem (``gpt2-small``); any other
 YAML file is addressed by its path. Token-count overrides from the command
 line are validated here, in the one place where defaults and overrides meet.
 
-Parameter counting (GPT-2 layout, which GPT-3 shares):
+Model families. The fields beyond the GPT-2 shape say how a newer decoder differs, and
+default to GPT-2's choices: ``kv_heads`` (fewer K/V heads than query heads: grouped-query
+attention, 1: multi-query), ``norm`` (``layernorm`` or ``rmsnorm``), ``mlp`` (``gelu`` or
+``relu``: two matrices; ``swiglu``: gate, up and down), ``bias`` (``all`` linear layers,
+``qkv`` only, or ``none``), ``positions`` (``learned`` embeddings or ``rotary`` on q and k,
+``rotary_dims`` features per head, all by default), ``parallel_residual`` (attention and MLP
+both read the layer input, GPT-NeoX) and ``sliding_window`` (attention sees at most that many
+cached tokens, Mistral). ``config.hf_model`` fills them from a Hugging Face ``config.json``.
 
-- per layer: the four attention matrices Wq, Wk, Wv, Wo (``4 d_model^2``) and
-  the two MLP matrices (``2 d_model d_ff``), their biases (``3 d_model`` for
-  QKV, ``d_model`` for the projection, ``d_ff + d_model`` for the MLP) and two
-  LayerNorms (scale and shift, ``4 d_model``);
-- embeddings: token embeddings ``vocab x d_model`` plus learned positions
+Parameter counting (per layer, d = d_model, d_kv = kv_heads x d_head, f = d_ff):
+
+- attention matrices Wq, Wo (``d^2`` each) and Wk, Wv (``d_kv x d`` each); the MLP's
+  matrices (``2 d f``, SwiGLU ``3 d f``);
+- biases as ``bias`` says: QKV ``d + 2 d_kv``, output projection ``d``, MLP ``f + d``
+  (SwiGLU ``2 f + d``);
+- two norms: LayerNorm has a scale and a shift (``2 d``), RMSNorm a scale (``d``);
+- embeddings: token embeddings ``vocab x d_model`` plus, for learned positions,
   ``context x d_model``;
-- the final LayerNorm (``2 d_model``) and, only if the LM head is untied,
-  a separate ``vocab x d_model`` output matrix (no bias).
+- the final norm and, only if the LM head is untied, a separate ``vocab x d_model`` output
+  matrix (no bias).
 
 This reproduces the usual released-checkpoint counts (GPT-2 small
-124,439,808; GPT-2 XL 1,557,611,200). Papers count differently: GPT-2's paper
-quotes 117M..1542M, and PIM-GPT quotes 1.15 B for GPT-3 XL (we get 1.32 B
-with embeddings, 1.21 B without), so compare by the matrices, not the totals.
+124,439,808; GPT-2 XL 1,557,611,200; Llama 2 7B 6,738,415,616). Papers count differently:
+GPT-2's paper quotes 117M..1542M, and PIM-GPT quotes 1.15 B for GPT-3 XL (we get 1.32 B
+with embeddings, 1.21 B without), so compare by the matrices, not the totals. OPT's learned
+position table has two extra rows (an offset of 2) that are not counted.
 """
 
 from __future__ import annotations
@@ -44,8 +55,18 @@ DTYPE_BYTES = {"bf16": 2, "fp16": 2, "fp32": 4}
 Pos = Field(gt=0)
 
 
+NORMS = ("layernorm", "rmsnorm")
+MLPS = ("gelu", "relu", "swiglu")
+BIASES = ("all", "qkv", "none")
+POSITIONS = ("learned", "rotary")
+
+
+FAMILY_FIELDS = ("kv_heads", "norm", "mlp", "bias", "positions", "rotary_dims", "parallel_residual",
+                 "sliding_window")
+
+
 class ModelShape(Strict):
-    """The shape of a decoder-only GPT: everything the op list depends on."""
+    """The shape of a decoder-only transformer: everything the op list depends on."""
 
     layers: int = Pos
     d_model: int = Pos
@@ -53,8 +74,17 @@ class ModelShape(Strict):
     d_head: int = Pos
     d_ff: int = Pos
     vocab: int = Pos
-    context: int = Pos  # maximum sequence length (learned position embeddings)
+    context: int = Pos  # maximum sequence length: the KV cache is reserved for this many tokens
     tied_embeddings: bool  # LM head shares the token-embedding matrix
+    # -- how the family differs from GPT-2 (defaults: GPT-2's choices; module docstring) -----
+    kv_heads: Optional[int] = Field(default=None, gt=0)  # None: as many as heads
+    norm: Literal["layernorm", "rmsnorm"] = "layernorm"
+    mlp: Literal["gelu", "relu", "swiglu"] = "gelu"
+    bias: Literal["all", "qkv", "none"] = "all"
+    positions: Literal["learned", "rotary"] = "learned"
+    rotary_dims: Optional[int] = Field(default=None, gt=0)  # rotary: features per head rotated; None: d_head
+    parallel_residual: bool = False
+    sliding_window: Optional[int] = Field(default=None, gt=0)  # attention span in tokens; None: the context
 
     @field_validator("d_head")
     @classmethod
@@ -66,24 +96,100 @@ class ModelShape(Strict):
                 {"heads": heads, "d_head": d_head, "product": heads * d_head, "d_model": d_model})
         return d_head
 
+    @field_validator("kv_heads")
+    @classmethod
+    def _kv_heads_divide_heads(cls, kv_heads: Optional[int], info: ValidationInfo) -> Optional[int]:
+        heads = info.data.get("heads")
+        if kv_heads is not None and heads is not None and heads % kv_heads:
+            raise PydanticCustomError("shape", "kv_heads ({kv}) must divide heads ({heads})",
+                                      {"kv": kv_heads, "heads": heads})
+        return kv_heads
+
+    @field_validator("rotary_dims")
+    @classmethod
+    def _rotary_within_head(cls, dims: Optional[int], info: ValidationInfo) -> Optional[int]:
+        d_head = info.data.get("d_head")
+        if dims is not None and (info.data.get("positions") != "rotary" or dims % 2
+                                 or (d_head is not None and dims > d_head)):
+            raise PydanticCustomError("shape", "rotary_dims ({dims}) needs positions: rotary and an even "
+                                      "count of at most d_head ({d_head})", {"dims": dims, "d_head": d_head})
+        return dims
+
+    # -- derived shape --------------------------------------------------------------------------
+
+    def family_changes(self) -> dict:
+        """The family fields that differ from GPT-2's choices (empty: a GPT-2-shaped model)."""
+        return self.model_dump(exclude_defaults=True, exclude=set(ModelShape.model_fields) - set(FAMILY_FIELDS))
+
+    @property
+    def n_kv_heads(self) -> int:
+        return self.heads if self.kv_heads is None else self.kv_heads
+
+    @property
+    def d_kv(self) -> int:
+        """Width of K (and of V): ``kv_heads x d_head``."""
+        return self.n_kv_heads * self.d_head
+
+    @property
+    def group(self) -> int:
+        """Query heads per K/V head (1: multi-head attention)."""
+        return self.heads // self.n_kv_heads
+
+    @property
+    def n_rotary_dims(self) -> int:
+        if self.positions != "rotary":
+            return 0
+        return self.d_head if self.rotary_dims is None else self.rotary_dims
+
+    @property
+    def kv_span(self) -> int:
+        """Cached tokens attention can see (and the KV cache holds): the window, else the context."""
+        return self.context if self.sliding_window is None else min(self.sliding_window, self.context)
+
+    def attended(self, position: int) -> int:
+        """Cached tokens the pass at 0-based ``position`` attends to (its own included)."""
+        return min(position + 1, self.kv_span)
+
+    def layer_matrices(self) -> tuple[tuple[str, int, int], ...]:
+        """(name, rows, cols) of one layer's weight matrices, named as the op list names them:
+        ``qkv`` (Q, K and V stacked), ``proj``, then ``fc1``/``fc2`` or SwiGLU's ``gate_up``
+        (gate and up stacked) and ``down``."""
+        d, f = self.d_model, self.d_ff
+        mlp = ((("gate_up", 2 * f, d), ("down", d, f)) if self.mlp == "swiglu"
+               else (("fc1", f, d), ("fc2", d, f)))
+        return (("qkv", d + 2 * self.d_kv, d), ("proj", d, d)) + mlp
+
     # -- parameter counts (see the module docstring) ------------------------------------------
 
     @property
     def layer_matrix_params(self) -> int:
-        """Weights of one layer's six matrices: ``4 d_model^2 + 2 d_model d_ff``."""
-        return 4 * self.d_model ** 2 + 2 * self.d_model * self.d_ff
+        """Weights of one layer's matrices: ``2 d^2 + 2 d d_kv`` plus ``2 d f`` (SwiGLU ``3 d f``)."""
+        return sum(rows * cols for _, rows, cols in self.layer_matrices())
+
+    @property
+    def layer_bias_params(self) -> int:
+        if self.bias == "none":
+            return 0
+        qkv = self.d_model + 2 * self.d_kv
+        if self.bias == "qkv":
+            return qkv
+        return qkv + self.d_model + (2 if self.mlp == "swiglu" else 1) * self.d_ff + self.d_model
+
+    @property
+    def norm_params(self) -> int:
+        """One norm: scale and shift (LayerNorm) or a scale (RMSNorm)."""
+        return (2 if self.norm == "layernorm" else 1) * self.d_model
 
     @property
     def layer_params(self) -> int:
-        """One layer's matrices, biases and LayerNorm scales and shifts."""
-        biases = 3 * self.d_model + self.d_model + self.d_ff + self.d_model
-        layernorms = 2 * 2 * self.d_model
-        return self.layer_matrix_params + biases + layernorms
+        """One layer's matrices, biases and two norms."""
+        return self.layer_matrix_params + self.layer_bias_params + 2 * self.norm_params
 
     @property
     def embedding_params(self) -> int:
-        """Token and position embeddings: ``(vocab + context) x d_model``."""
-        return (self.vocab + self.context) * self.d_model
+        """Token embeddings, plus learned position embeddings: ``(vocab [+ context]) x d_model``."""
+        positions = self.context if self.positions == "learned" else 0
+        return (self.vocab + positions) * self.d_model
 
     @property
     def lm_head_params(self) -> int:
@@ -92,8 +198,8 @@ class ModelShape(Strict):
 
     @property
     def non_embedding_params(self) -> int:
-        """All layers plus the final LayerNorm (no embeddings, no LM head)."""
-        return self.layers * self.layer_params + 2 * self.d_model
+        """All layers plus the final norm (no embeddings, no LM head)."""
+        return self.layers * self.layer_params + self.norm_params
 
     @property
     def total_params(self) -> int:
@@ -109,6 +215,10 @@ class ModelShape(Strict):
             "non_embedding": self.non_embedding_params,
             "total": self.total_params,
         }
+
+    def kv_bytes_per_token(self, dtype_bytes: int) -> int:
+        """KV-cache bytes one token adds over all layers: ``2 layers d_kv dtype_bytes``."""
+        return 2 * self.layers * self.d_kv * dtype_bytes
 
 
 class Generation(Strict):
@@ -143,13 +253,56 @@ def workload_names() -> list[str]:
     return sorted(p.stem for p in WORKLOAD_DIR.glob("*.yaml"))
 
 
+def _expand_hf_config(raw: dict, path: Path, where: str) -> dict:
+    """A workload that names ``hf_config`` (a file relative to the workload's folder, or a shipped
+    name) gets its ``model`` from that Hugging Face config; ``context`` (optional) reserves the KV
+    cache for fewer tokens than the model's maximum."""
+    from pimsim.config.hf_model import hf_config_path, model_fields
+
+    if "model" in raw:
+        raise PimsimError("give either model or hf_config, not both", where=where, key="hf_config")
+    raw = dict(raw)
+    name = raw.pop("hf_config")
+    if not isinstance(name, str):
+        raise PimsimError(f"expected a file name or a shipped config name, got {name!r}", where=where, key="hf_config")
+    hf = hf_config_path(name if "/" not in name and not name.endswith(".json") else path.parent / name)
+    shape = model_fields(hf)
+    if "context" in raw:
+        context = raw.pop("context")
+        if isinstance(context, bool) or not isinstance(context, int) or not 0 < context <= shape["context"]:
+            raise PimsimError(f"expected an integer from 1 to the model's {shape['context']} tokens, got {context!r}",
+                              where=where, key="context")
+        shape["context"] = context
+    raw["model"] = shape
+    return raw
+
+
 def load_workload(path: str | Path) -> Workload:
-    """Read and validate one workload YAML file (no overrides)."""
+    """Read and validate one workload YAML file (no overrides); see ``_expand_hf_config``."""
     where = str(path)
-    workload = validate(Workload, load_yaml(path), where)
+    raw = load_yaml(path)
+    if isinstance(raw, dict) and "hf_config" in raw:
+        raw = _expand_hf_config(raw, Path(path), where)
+    workload = validate(Workload, raw, where)
     gen = workload.generation
     _check_fits(workload, gen.prompt_tokens, gen.output_tokens, where=where, key="generation")
     return workload
+
+
+HF_GENERATION = {"prompt_tokens": 64, "output_tokens": 64, "batch": 1, "dtype": "bf16"}  # as the shipped workloads
+
+
+def hf_workload(path: str | Path) -> Workload:
+    """A workload for the model a Hugging Face ``config.json`` describes, with the shipped workloads'
+    default generation (64 + 64 tokens, batch 1, BF16) and the KV cache reserved for the model's
+    whole context. Named after the file (its folder's name for a file called ``config.json``)."""
+    from pimsim.config.hf_model import model_fields
+
+    path = Path(path)
+    name = path.parent.name if path.stem == "config" and path.parent.name else path.stem
+    raw = {"name": name, "source": f"Hugging Face config {path}", "model": model_fields(path),
+           "generation": HF_GENERATION}
+    return validate(Workload, raw, str(path))
 
 
 def _locate(name_or_path: str) -> Path:
@@ -157,7 +310,7 @@ def _locate(name_or_path: str) -> Path:
     if name_or_path in names:
         return WORKLOAD_DIR / f"{name_or_path}.yaml"
     path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.is_file() or "/" in name_or_path:
+    if path.suffix in (".yaml", ".yml", ".json") or path.is_file() or "/" in name_or_path:
         return path
     hint = did_you_mean(name_or_path, names)
     if not hint.startswith(" (did you mean"):
@@ -192,13 +345,15 @@ def _check_fits(workload: Workload, prompt: int, output: int, where: str, key: s
 
 def resolve_workload(name_or_path: str, prompt_tokens: Optional[int] = None,
                      output_tokens: Optional[int] = None) -> Workload:
-    """A shipped workload by name, or a YAML file by path, with token-count overrides applied.
+    """A shipped workload by name, a YAML file by path, or a Hugging Face ``config.json`` by path
+    (``hf_workload``), with token-count overrides applied.
 
     ``prompt_tokens`` and ``output_tokens`` (``--prompt-tokens``, ``--output-tokens``) replace the
     file's defaults when given. Prompt must be >= 1, output >= 0, and prompt + output must fit the
     model's context; violations are one-line PimsimErrors naming the flag and the limits.
     """
-    workload = load_workload(_locate(name_or_path))
+    path = _locate(name_or_path)
+    workload = hf_workload(path) if path.suffix == ".json" else load_workload(path)
     flags = []
     gen = workload.generation.model_dump()
     if prompt_tokens is not None:

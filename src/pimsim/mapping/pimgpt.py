@@ -8,7 +8,10 @@ reads each row's results back (one RDMAC per result per bank). Chunks give
 partial sums that the ASIC adds. Q.K^T is such a GEMV over the cached K
 rows (one result per head a segment touches); scores.V runs per head on the
 channel holding that head's V^T, with that head's scores as the input; new
-K and V are written into the space reserved for them.
+K and V are written into the space reserved for them. With grouped-query
+attention (``group`` query heads per K/V head) both run once per query head
+of a group: the global buffer holds one input vector, so each pass re-reads
+the shared K or V rows with the next query (or score) vector.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pimsim.config.workload import ModelShape
 from pimsim.mapping.layout import MatrixLayout
 from pimsim.mapping.macro import AllBankWrite, GbWrite, MacRows, RowRead, RowWrite
 from pimsim.mapping.placement import ModelPlacement, heads_per_segment
-from pimsim.workload.ops import Op
+from pimsim.workload.ops import EMBEDS, Op
 
 
 @dataclass(frozen=True)
@@ -87,20 +90,21 @@ class PimGptMapper:
 
     # -- attention -------------------------------------------------------------
     def attn_score(self, op: Op) -> MappedOp:
-        k = self.p.matrices[f"L{op.layer}.k"]
+        k, group = self.p.matrices[f"L{op.layer}.k"], self.model.group
         per_seg = heads_per_segment(self.model, k.seg)
-        programs = self._per_channel(lambda c: self._mac_program(k, c, op.context, per_seg),
+        programs = self._per_channel(lambda c: self._mac_program(k, c, op.context, per_seg) * group,
                                      lambda c: k.channel_rows(c, op.context))
         asic = (AsicOp("reduce", op.heads * op.context, (("inputs", k.chunks),)),) if k.chunks > 1 else ()
         return MappedOp(op.name, op.kind, programs, asic)
 
     def attn_value(self, op: Op) -> MappedOp:
-        v, geo = self.p.values[f"L{op.layer}.v"], self.geo
+        v, geo, group = self.p.values[f"L{op.layer}.v"], self.geo, self.model.group
         fpb = v.features_per_bank
 
         def build(c: int) -> tuple:
             prog = []
-            for s in range(v.heads_in_channel(c)):
+            for s in range(v.heads_in_channel(c) * group):
+                s //= group  # the K/V head slot: each of its query heads in turn
                 for mchunk in range(ceil(op.context / v.seg)):
                     tokens = min(v.seg, op.context - mchunk * v.seg)
                     row = v.row0 + mchunk * v.rows_per_chunk + (s * fpb) // v.pack
@@ -147,17 +151,20 @@ class PimGptMapper:
         return MappedOp(f"{op.name}.v", op.kind, programs, after=after)
 
     def embed(self, op: Op, position: int) -> MappedOp:
-        """Read the token's row of wte and the position's row of wpe; the ASIC adds them.
-        The token id is not simulated (no real text): position x 7919 mod vocab stands in for it."""
+        """Read the token's row of wte and (learned positions) the position's row of wpe; the ASIC
+        adds them. The token id is not simulated (no real text): position x 7919 mod vocab stands in
+        for it."""
         geo = self.geo
         programs = [[] for _ in range(geo.channels)]
-        for name, i in (("wte", position * 7919 % self.model.vocab), ("wpe", position)):
+        rows = (("wte", position * 7919 % self.model.vocab), ("wpe", position))
+        for name, i in rows if op.kind == "embed" else rows[:1]:
             m = self.p.matrices[name]
             for chunk in range(m.chunks):
                 c, b, row, slot = m.location(i, chunk)
                 programs[c].append(RowRead(geo.bank_addr(b), row, slot * geo.cols(m.seg),
                                            geo.bursts(m.chunk_len(chunk))))
-        return MappedOp(op.name, op.kind, tuple(tuple(p) for p in programs), (AsicOp("embed", op.elements),))
+        asic = (AsicOp("embed", op.elements),) if op.kind == "embed" else ()
+        return MappedOp(op.name, op.kind, tuple(tuple(p) for p in programs), asic)
 
     # -- a token ---------------------------------------------------------------
     def token(self, position: int, ops: list[Op]) -> list[MappedOp]:
@@ -184,7 +191,7 @@ class PimGptMapper:
                 m = self.attn_value(op)
                 out.append(MappedOp(m.name, m.kind, m.programs, m.asic, after=(prev, *v_name)))
                 pending_v = None
-            elif op.kind == "embed":
+            elif op.kind in EMBEDS:
                 out.append(self.embed(op, position))
             else:
                 after = None

@@ -2,13 +2,14 @@
 
 Regions are allocated one after another from row 0, at the same rows in
 every bank (all-bank activates). Space for the K and V of the whole
-context is reserved up front. A model that does not fit is refused with
+context (or of the sliding window) is reserved up front; K and V are
+``kv_heads x d_head`` wide, so grouped-query models keep a smaller cache. A model that does not fit is refused with
 how much it needs and how much there is.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pimsim.config.workload import ModelShape
 from pimsim.errors import PimsimError
@@ -39,10 +40,10 @@ class ModelPlacement:
 
 
 def heads_per_segment(model: ModelShape, seg: int) -> int:
-    """Most heads any segment of a K row touches (each needs its own accumulator)."""
+    """Most K/V heads any segment of a K row (``d_kv`` wide) touches (each needs its own accumulator)."""
     most = 0
-    for start in range(0, model.d_model, seg):
-        end = min(start + seg, model.d_model)
+    for start in range(0, model.d_kv, seg):
+        end = min(start + seg, model.d_kv)
         most = max(most, (end - 1) // model.d_head - start // model.d_head + 1)
     return most
 
@@ -50,18 +51,18 @@ def heads_per_segment(model: ModelShape, seg: int) -> int:
 def weight_matrices(model: ModelShape) -> list[tuple[str, int, int]]:
     """(name, rows, cols) of every weight matrix the PIM side stores."""
     d = model.d_model
-    out = []
-    for layer in range(model.layers):
-        out += [(f"L{layer}.qkv", 3 * d, d), (f"L{layer}.proj", d, d), (f"L{layer}.fc1", model.d_ff, d),
-                (f"L{layer}.fc2", d, model.d_ff)]
+    out = [(f"L{layer}.{name}", rows, cols) for layer in range(model.layers)
+           for name, rows, cols in model.layer_matrices()]
     out.append(("wte", model.vocab, d))
-    out.append(("wpe", model.context, d))
+    if model.positions == "learned":
+        out.append(("wpe", model.context, d))
     if not model.tied_embeddings:
         out.append(("lm_head", model.vocab, d))
     return out
 
 
-def place_model(model: ModelShape, geo: Geometry, name: str = "model", where: str = "") -> ModelPlacement:
+def _lay_out(model: ModelShape, geo: Geometry, need: int) -> tuple[dict, dict, int]:
+    """Weights, then each layer's K and V regions, from row 0: (matrices, values, rows used)."""
     matrices: dict[str, MatrixLayout] = {}
     values: dict[str, VLayout] = {}
     row = 0
@@ -69,24 +70,37 @@ def place_model(model: ModelShape, geo: Geometry, name: str = "model", where: st
         m = plan_matrix(mname, rows, cols, geo, row)
         matrices[mname] = m
         row += m.dram_rows
-    seg = plan_matrix("k", model.context, model.d_model, geo, 0).seg
+    span = model.kv_span  # tokens of K and V kept per layer (a sliding window keeps a ring of them)
+    for layer in range(model.layers):
+        k = plan_matrix(f"L{layer}.k", span, model.d_kv, geo, row, results_per_segment=need)
+        matrices[k.name] = k
+        row += k.dram_rows
+        v = plan_v(f"L{layer}.v", model.n_kv_heads, model.d_head, span, geo, row)
+        values[v.name] = v
+        row += v.dram_rows
+    return matrices, values, row
+
+
+MAX_CHANNELS_SUGGESTED = 1024
+
+
+def place_model(model: ModelShape, geo: Geometry, name: str = "model", where: str = "") -> ModelPlacement:
+    seg = plan_matrix("k", model.kv_span, model.d_kv, geo, 0).seg
     need = heads_per_segment(model, seg)
     if need > geo.accumulators:
         raise PimsimError(f"attention over {name} needs {need} accumulators per bank (heads per K segment), "
                           f"the config has {geo.accumulators}", where=where, key="pim.accumulators_per_bank")
-    for layer in range(model.layers):
-        k = plan_matrix(f"L{layer}.k", model.context, model.d_model, geo, row, results_per_segment=need)
-        matrices[k.name] = k
-        row += k.dram_rows
-        v = plan_v(f"L{layer}.v", model.heads, model.d_head, model.context, geo, row)
-        values[v.name] = v
-        row += v.dram_rows
+    matrices, values, row = _lay_out(model, geo, need)
     if row > geo.rows:
         per_row = geo.banks * geo.row_elems * geo.elem_bytes
+        fits = next((c for c in range(geo.channels + 1, MAX_CHANNELS_SUGGESTED + 1)
+                     if _lay_out(model, replace(geo, channels=c), need)[2] <= geo.rows), None)
+        hint = (f"; {fits} channels hold it (--set dram.channels={fits})" if fits is not None
+                else f"; not even {MAX_CHANNELS_SUGGESTED} channels hold it")
         raise PimsimError(
-            f"{name} does not fit: weights and a {model.context}-token KV cache need {row} rows per bank "
-            f"({_size(row * per_row)} per channel), the config has {geo.rows} "
-            f"({_size(geo.rows * per_row)} per channel)", where=where, key="dram.rows")
+            f"{name} does not fit: weights and a {model.kv_span}-token KV cache need {row} rows per bank "
+            f"({_size(row * per_row * geo.channels)} over {geo.channels} channel{'s' * (geo.channels > 1)}), the config has {geo.rows} "
+            f"({_size(geo.rows * per_row * geo.channels)}){hint}", where=where, key="dram.rows")
     return ModelPlacement(geo, model, matrices, values, row)
 
 

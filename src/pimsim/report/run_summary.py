@@ -25,6 +25,7 @@ from pimsim.energy.table import energy_pj
 from pimsim.pim.actions import action_counts
 from pimsim.report.traffic import kib, traffic
 from pimsim.sim.generation import RunResult
+from pimsim.workload.ops import EMBEDS
 
 COLUMN_CMDS = ("MAC16", "MAC", "RD", "RDA", "WR", "WRA")
 ACTIVATES = ("ACT", "ACT4", "ACT16")
@@ -90,7 +91,7 @@ def work_cycles(res: RunResult) -> dict[str, int]:
     for row in res.op_cycles.values():
         pim = sum(row.get(k, 0) for k in PIM_PARTS)
         kind = row["kind"]
-        key = "vmm" if kind in VMM_KINDS else "kv_write" if kind == "kv_write" else "embedding" if kind == "embed" else None
+        key = "vmm" if kind in VMM_KINDS else "kv_write" if kind == "kv_write" else "embedding" if kind in EMBEDS else None
         if key is not None:
             out[key] += pim
         out["asic"] += row.get("asic", 0) + (pim if key is None else 0)

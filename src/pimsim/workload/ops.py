@@ -1,4 +1,4 @@
-"""The ops of one GPT forward pass, token by token: shapes only, no timing, no mapping.
+"""The ops of one decoder forward pass, token by token: shapes only, no timing, no mapping.
 
 PIM-GPT (Wu, Wang and Lu 2024) runs batch 1 and feeds even the prompt one
 token at a time, so every forward pass is a chain of
@@ -16,7 +16,16 @@ token's and those of generated tokens 1..N-1. The other prompt passes only
 fill the KV cache, and a run with N = 0 computes no logits at all.
 
 A pass at 0-based ``position`` sees ``position + 1`` cached tokens (its own
-K and V are written before attention reads them).
+K and V are written before attention reads them); with a sliding window of W
+tokens it sees the last ``min(position + 1, W)`` and writes its K and V into
+slot ``position mod W`` of a W-token ring.
+
+The layer follows the model's family (``ModelShape``): LayerNorm or RMSNorm,
+rotary position embedding of q and k after the QKV GEMV, grouped K/V heads,
+a GELU, ReLU or SwiGLU MLP (SwiGLU's gate and up matrices stacked into one
+GEMV as Q, K and V are), biases where the family has them, and with a
+parallel residual both branches read the layer input (their sum is added
+once the MLP is done).
 """
 
 from __future__ import annotations
@@ -28,7 +37,10 @@ from pimsim.config.workload import ModelShape, Workload
 
 GEMV = "gemv"
 ATTENTION = ("attn_score", "attn_value")
-VECTOR = ("layernorm", "softmax", "scale", "gelu", "bias", "residual", "argmax", "embed")
+NORMS = ("layernorm", "rmsnorm")
+ACTIVATIONS = ("gelu", "relu", "swiglu")
+EMBEDS = ("embed", "token_embed")  # token + learned position rows summed; the token row alone (rotary)
+VECTOR = (*NORMS, "softmax", "scale", *ACTIVATIONS, "rope", "bias", "residual", "argmax", *EMBEDS)
 KINDS = (GEMV, *ATTENTION, "kv_write", *VECTOR)
 
 
@@ -43,7 +55,8 @@ class Op:
     cols: int = 0  # gemv: input size (matrix columns)
     elements: int = 0  # vector ops: element count (softmax/scale: per group)
     groups: int = 1  # softmax/scale: independent rows (heads)
-    heads: int = 0  # attention ops and kv_write
+    heads: int = 0  # attention ops and kv_write: query heads (kv_write: K/V heads)
+    kv_heads: int = 0  # attention ops: K/V heads when fewer than ``heads`` (grouped-query); 0: as many
     d_head: int = 0  # attention ops and kv_write
     context: int = 0  # attention ops: cached tokens incl. the current one; kv_write: slot + 1
     weight: str = ""  # gemv: the matrix it reads ("L3.qkv", ..., "wte" for a tied LM head, else "lm_head")
@@ -51,55 +64,73 @@ class Op:
     @property
     def signature(self) -> tuple:
         """All shape fields (not name, layer or weight): identical work has identical signatures."""
-        return (self.kind, self.rows, self.cols, self.elements, self.groups, self.heads, self.d_head, self.context)
+        return (self.kind, self.rows, self.cols, self.elements, self.groups, self.heads, self.kv_heads,
+                self.d_head, self.context)
+
+    @property
+    def n_kv_heads(self) -> int:
+        """K/V heads an attention op reads (``heads`` unless grouped)."""
+        return self.kv_heads or self.heads
 
 
 OP_FIELDS = tuple(f.name for f in fields(Op))
-OPS_PER_LAYER = 18  # see _layer_ops
 OP_DEFAULTS = {f.name: f.default for f in fields(Op) if f.name not in ("kind", "name", "layer")}
 
 
-def _layer_ops(m: ModelShape, layer: int, cached: int) -> list[Op]:
+def _gemv(m: ModelShape, layer: int, matrix: str, rows: int, cols: int) -> list[Op]:
+    """A layer's GEMV and, where the family has one, its bias add."""
+    name = f"L{layer}.{matrix}"
+    ops = [Op("gemv", name, layer, rows=rows, cols=cols, weight=name)]
+    if m.bias == "all" or (m.bias == "qkv" and matrix == "qkv"):
+        ops.append(Op("bias", f"{name}.bias", layer, elements=rows))
+    return ops
+
+
+def _layer_ops(m: ModelShape, layer: int, position: int) -> list[Op]:
     d, h, dh, ff = m.d_model, m.heads, m.d_head, m.d_ff
     p = f"L{layer}"
-    return [
-        Op("layernorm", f"{p}.ln1", layer, elements=d),
-        Op("gemv", f"{p}.qkv", layer, rows=3 * d, cols=d, weight=f"{p}.qkv"),
-        Op("bias", f"{p}.qkv.bias", layer, elements=3 * d),
-        Op("kv_write", f"{p}.kv_write", layer, elements=2 * d, heads=h, d_head=dh, context=cached),
-        Op("attn_score", f"{p}.attn.score", layer, heads=h, d_head=dh, context=cached),
-        Op("scale", f"{p}.attn.scale", layer, elements=cached, groups=h),
-        Op("softmax", f"{p}.attn.softmax", layer, elements=cached, groups=h),
-        Op("attn_value", f"{p}.attn.value", layer, heads=h, d_head=dh, context=cached),
-        Op("gemv", f"{p}.proj", layer, rows=d, cols=d, weight=f"{p}.proj"),
-        Op("bias", f"{p}.proj.bias", layer, elements=d),
-        Op("residual", f"{p}.attn.residual", layer, elements=d),
-        Op("layernorm", f"{p}.ln2", layer, elements=d),
-        Op("gemv", f"{p}.fc1", layer, rows=ff, cols=d, weight=f"{p}.fc1"),
-        Op("bias", f"{p}.fc1.bias", layer, elements=ff),
-        Op("gelu", f"{p}.gelu", layer, elements=ff),
-        Op("gemv", f"{p}.fc2", layer, rows=d, cols=ff, weight=f"{p}.fc2"),
-        Op("bias", f"{p}.fc2.bias", layer, elements=d),
-        Op("residual", f"{p}.mlp.residual", layer, elements=d),
+    seen, slot = m.attended(position), position % m.kv_span + 1
+    grouped = m.n_kv_heads if m.n_kv_heads != h else 0
+    (qkv, q_rows, _), (proj, _, _), (up, up_rows, _), (down, _, down_cols) = m.layer_matrices()
+    ops = [Op(m.norm, f"{p}.ln1", layer, elements=d), *_gemv(m, layer, qkv, q_rows, d)]
+    if m.positions == "rotary":
+        ops.append(Op("rope", f"{p}.rope", layer, elements=(h + m.n_kv_heads) * m.n_rotary_dims))
+    ops += [
+        Op("kv_write", f"{p}.kv_write", layer, elements=2 * m.d_kv, heads=m.n_kv_heads, d_head=dh, context=slot),
+        Op("attn_score", f"{p}.attn.score", layer, heads=h, kv_heads=grouped, d_head=dh, context=seen),
+        Op("scale", f"{p}.attn.scale", layer, elements=seen, groups=h),
+        Op("softmax", f"{p}.attn.softmax", layer, elements=seen, groups=h),
+        Op("attn_value", f"{p}.attn.value", layer, heads=h, kv_heads=grouped, d_head=dh, context=seen),
+        *_gemv(m, layer, proj, d, d),
     ]
+    attn_residual = Op("residual", f"{p}.attn.residual", layer, elements=d)
+    if not m.parallel_residual:
+        ops.append(attn_residual)
+    ops += [Op(m.norm, f"{p}.ln2", layer, elements=d), *_gemv(m, layer, up, up_rows, d),
+            Op(m.mlp, f"{p}.{m.mlp}", layer, elements=ff), *_gemv(m, layer, down, d, down_cols)]
+    if m.parallel_residual:
+        ops.append(attn_residual)
+    ops.append(Op("residual", f"{p}.mlp.residual", layer, elements=d))
+    return ops
 
 
 def token_ops(model: ModelShape, position: int, logits: bool) -> list[Op]:
     """The ops of the forward pass for the token at 0-based ``position``.
 
-    ``embed`` (token + position embedding), then per layer: LayerNorm, QKV GEMV and bias, the
-    K/V write of this token, attention (score, scale by 1/sqrt(d_head), softmax, value), output
-    projection and bias, residual; LayerNorm, FC1 and bias, GELU, FC2 and bias, residual. With
-    ``logits``: the final LayerNorm, the LM head GEMV (reading ``wte`` when tied) and argmax.
+    ``embed`` (token embedding, plus the position's for learned positions), then per layer
+    (GPT-2): LayerNorm, QKV GEMV and bias, the K/V write of this token, attention (score, scale by
+    1/sqrt(d_head), softmax, value), output projection and bias, residual; LayerNorm, FC1 and
+    bias, GELU, FC2 and bias, residual. Other families as the module docstring says. With
+    ``logits``: the final norm, the LM head GEMV (reading ``wte`` when tied) and argmax.
     """
     if not 0 <= position < model.context:
         raise ValueError(f"position {position} outside the context of {model.context} tokens")
-    cached = position + 1
-    ops = [Op("embed", "embed", -1, elements=model.d_model)]
+    embed = "embed" if model.positions == "learned" else "token_embed"
+    ops = [Op(embed, "embed", -1, elements=model.d_model)]
     for layer in range(model.layers):
-        ops.extend(_layer_ops(model, layer, cached))
+        ops.extend(_layer_ops(model, layer, position))
     if logits:
-        ops.append(Op("layernorm", "final.ln", -1, elements=model.d_model))
+        ops.append(Op(model.norm, "final.ln", -1, elements=model.d_model))
         ops.append(Op("gemv", "lm_head", -1, rows=model.vocab, cols=model.d_model,
                       weight="wte" if model.tied_embeddings else "lm_head"))
         ops.append(Op("argmax", "argmax", -1, elements=model.vocab))
@@ -144,21 +175,21 @@ def weight_bytes(op: Op, dtype_bytes: int) -> int:
     return op.rows * op.cols * dtype_bytes if op.kind == GEMV else 0
 
 
-EMBEDDING_ROWS = 2  # an embed op reads the token's wte row and its position's wpe row
+EMBEDDING_ROWS = {"embed": 2, "token_embed": 1}  # the token's wte row (and its position's wpe row)
 
 
 def memory_bytes(op: Op, dtype_bytes: int) -> dict[str, int]:
     """Bytes a processor without PIM moves to or from DRAM for ``op``: the weights a gemv streams,
     the KV cache attention reads and kv_write writes, and the embedding rows an embed reads. Vectors
     between ops are assumed to stay on the processor (caches, registers)."""
-    rows = EMBEDDING_ROWS * op.elements * dtype_bytes if op.kind == "embed" else 0
+    rows = EMBEDDING_ROWS.get(op.kind, 0) * op.elements * dtype_bytes
     return {"weights": weight_bytes(op, dtype_bytes), "kv_cache": kv_bytes(op, dtype_bytes), "activations": rows}
 
 
 def kv_bytes(op: Op, dtype_bytes: int) -> int:
     """KV-cache bytes an op reads (attention: K or V of every cached token) or writes (kv_write)."""
     if op.kind in ATTENTION:
-        return op.heads * op.d_head * op.context * dtype_bytes
+        return op.n_kv_heads * op.d_head * op.context * dtype_bytes
     if op.kind == "kv_write":
         return op.elements * dtype_bytes
     return 0

@@ -57,7 +57,7 @@ def write_op_trace(path: str | Path, workload: Workload) -> int:
     """Write every forward pass of ``workload`` to ``path``; returns the number of ops written."""
     count = 0
     with open(path, "w", encoding="utf-8", newline="\n") as out:
-        header = {"format": FORMAT, "version": VERSION, "model": workload.model.model_dump()}
+        header = {"format": FORMAT, "version": VERSION, "model": workload.model.model_dump(exclude_defaults=True)}
         out.write(json.dumps(header) + "\n")
         for position, is_prompt, ops in generation_ops(workload):
             for op in ops:
