@@ -143,7 +143,8 @@ def trace_workload(path: Union[str, Path]) -> tuple[Workload, list, str]:
     model, passes = read_op_trace(path)
     prompt = sum(1 for _, is_prompt, _ in passes if is_prompt)
     logits = sum(1 for _, _, ops in passes if any(op.kind == "argmax" for op in ops))
-    gen = Generation(prompt_tokens=max(prompt, 1), output_tokens=logits, batch=1, dtype="bf16")
+    batch = max((op.batch for _, _, ops in passes for op in ops), default=1)
+    gen = Generation(prompt_tokens=max(prompt, 1), output_tokens=logits, batch=batch, dtype="bf16")
     ops_digest = digest([op_record(p, is_prompt, op) for p, is_prompt, ops in passes for op in ops])
     return Workload(name=Path(path).stem, source=str(path), model=model, generation=gen), passes, ops_digest
 

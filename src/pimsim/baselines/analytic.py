@@ -74,29 +74,32 @@ class BaselineResult:
     breakdown: dict[str, float]
     energy_source: str  # "model" | "measured power" | "assumed power"
     source: str  # citation of the figures the result rests on
-    ms_per_token: float = field(init=False)  # seconds / passes x 1e3 (nan for no passes)
-    j_per_token: float = field(init=False)  # joules / passes (nan for no passes)
+    batch: int = 1  # sequences per pass
+    ms_per_token: float = field(init=False)  # seconds / passes x 1e3: per step (nan for no passes)
+    j_per_token: float = field(init=False)  # joules / (passes x batch) (nan for no passes)
 
     def __post_init__(self) -> None:
         # No passes is allowed: callers estimate [] to check a device and its data before a long run.
         per = 1.0 / self.passes if self.passes else math.nan
         object.__setattr__(self, "ms_per_token", self.seconds * per * 1e3)
-        object.__setattr__(self, "j_per_token", self.joules * per)
+        object.__setattr__(self, "j_per_token", self.joules * per / self.batch)
 
 
 def op_traffic(op: Op, dtype_bytes: int) -> tuple[int, int]:
-    """``(bytes, flops)`` of one op on a device that stores elements in ``dtype_bytes`` bytes."""
+    """``(bytes, flops)`` of one op on a device that stores elements in ``dtype_bytes`` bytes. A batch
+    of B sequences reads each weight matrix once (one batched kernel); vectors, KV caches and flops
+    are B times one sequence's."""
     if op.kind == GEMV:
-        return weight_bytes(op, dtype_bytes) + (op.rows + op.cols) * dtype_bytes, flops(op)
+        return weight_bytes(op, dtype_bytes) + (op.rows + op.cols) * dtype_bytes * op.batch, flops(op)
     if op.kind in ATTENTION:
-        vectors = op.heads * (op.d_head + op.context) * dtype_bytes
+        vectors = op.heads * (op.d_head + op.context) * dtype_bytes * op.batch
         return kv_bytes(op, dtype_bytes) + vectors, flops(op)
     try:
         accesses, per_element = VECTOR_COSTS[op.kind]
     except KeyError:
         raise PimsimError(f"no analytic cost for op kind {op.kind!r}", where="baselines.analytic",
                           key=op.name) from None
-    count = op.elements * op.groups
+    count = op.elements * op.groups * op.batch
     return count * dtype_bytes * accesses, count * per_element
 
 
@@ -121,9 +124,11 @@ def estimate(device: DeviceConfig, model_name: str, model: ModelShape, passes: I
     cache: dict[tuple, tuple[float, bool]] = {}  # identical shapes cost the same: compute once
     memory = compute = joules = 0.0
     per_pass: list[float] = []
+    batch = 1
     for _position, _is_prompt, ops in passes:
         t_mem = t_cmp = 0.0
         for op in ops:
+            batch = op.batch
             cost = cache.get(op.signature)
             if cost is None:
                 cost = cache[op.signature] = op_seconds(op, device)
@@ -139,4 +144,4 @@ def estimate(device: DeviceConfig, model_name: str, model: ModelShape, passes: I
     return BaselineResult(
         device=device.name, backend="analytic", passes=n, seconds=sum(per_pass), joules=joules,
         per_pass_seconds=per_pass, breakdown={"memory": memory, "compute": compute, "overhead": overhead * n},
-        energy_source="model", source=device.source)
+        energy_source="model", source=device.source, batch=batch)

@@ -134,7 +134,11 @@ def estimate(device: DeviceConfig, model_name: str, model: ModelShape, passes: I
         raise PimsimError(f"no measurement of model {model_name!r} on device {device.name!r} ({known})",
                           where=str(path))
     row = match[0]
-    n = sum(1 for _ in passes)
+    passes = list(passes)
+    if any(op.batch > 1 for _, _, ops in passes[:1] for op in ops):
+        raise PimsimError("measurements are of batch 1; a batched run compares with the analytic baselines only",
+                          where=str(path), key=model_name)
+    n = len(passes)
     seconds_per_pass = row["ms_per_token"] / 1e3
     watts = row["watts"] if row["watts"] is not None else device.active_power_w
     energy_source = "measured power" if row["watts"] is not None else "assumed power"

@@ -101,7 +101,9 @@ def _print(res, folder: Path) -> None:
     console = Console()
     t = Table(title=f"pimsim run: {m['model']} on {m['hw']}", show_header=False)
     rows = [
-        ("tokens", f"{m['forward_passes']} forward passes ({m['prompt_tokens']} prompt, {m['output_tokens']} generated)"),
+        ("tokens", f"{m['forward_passes']} forward passes ({m['prompt_tokens']} prompt, {m['output_tokens']} generated)"
+                   + (f", batch {m['batch']}: ms/token per step, tokens/s and mJ/token over the batch"
+                      if m["batch"] > 1 else "")),
         ("latency", f"{m['ms_per_token']:.4f} ms/token  ({m['tokens_per_s']:,.0f} tokens/s, "
                     f"{m['latency_s'] * 1e3:.3f} ms in all)"),
         ("energy", f"{m['j_per_token'] * 1e3:.4f} mJ/token  ({m['energy_j'] * 1e3:.3f} mJ in all)"),

@@ -222,19 +222,23 @@ class ModelShape(Strict):
 
 
 class Generation(Strict):
-    """How much text one run processes: a prompt fed token by token, then generated tokens."""
+    """How much text one run processes: a prompt fed token by token, then generated tokens.
+
+    ``batch``: independent sequences decoding in lockstep, each with its own KV cache; every step
+    reads each weight matrix for all of them. ``batch_inputs``: how a batched GEMV serves its B
+    input vectors: ``hold`` as many as the global buffer holds (``pim.global_buffer_bytes``, one
+    DRAM row per vector) and the accumulators allow, so one open row serves them all; ``passes``:
+    one pass over the weights per vector. ``kv_cache``: reserve each sequence's KV cache for the
+    model's whole ``context`` (PIM-GPT) or only for this ``run``'s prompt + output tokens (what a
+    server allocating per request does; it lets larger batches fit).
+    """
 
     prompt_tokens: int = Pos
     output_tokens: int = Field(ge=0)
-    batch: int
+    batch: int = Pos
     dtype: Literal["bf16", "fp16", "fp32"]
-
-    @field_validator("batch")
-    @classmethod
-    def _batch_one(cls, batch: int) -> int:
-        if batch != 1:
-            raise PydanticCustomError("batch", "only batch 1 is supported (one sequence, one token at a time)")
-        return batch
+    batch_inputs: Literal["hold", "passes"] = "hold"
+    kv_cache: Literal["context", "run"] = "context"
 
     @property
     def dtype_bytes(self) -> int:

@@ -36,6 +36,7 @@ class Geometry:
     burst_bytes: int  # bytes per WRGB / RDMAC / WR burst
     accumulators: int  # per bank
     precharge: str = "eager"  # the issuer's precharge policy (pim.register_path.precharge)
+    gb_vectors: int = 1  # input vectors the global buffer holds at once (one DRAM row each)
 
     @property
     def total_banks(self) -> int:

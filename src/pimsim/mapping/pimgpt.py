@@ -12,6 +12,16 @@ K and V are written into the space reserved for them. With grouped-query
 attention (``group`` query heads per K/V head) both run once per query head
 of a group: the global buffer holds one input vector, so each pass re-reads
 the shared K or V rows with the next query (or score) vector.
+
+A batch of B sequences (``ModelPlacement.batch``) shares the weights and
+keeps a KV cache per sequence. A GEMV serves its B input vectors in passes
+over the weight rows: with ``batch_inputs: hold`` each pass holds as many
+vectors as the global buffer has rows for (``Geometry.gb_vectors``) and the
+accumulators have room for (each held vector needs its own results per
+row), so one activation serves them all (B x the MAC commands per open
+row, B x the results read out); with ``passes`` (or a one-row buffer) every
+vector takes its own pass. Attention, K/V writes and embedding reads run
+once per sequence, each on its own cache; ASIC work runs once per sequence.
 """
 
 from __future__ import annotations
@@ -23,8 +33,10 @@ from typing import Optional
 from pimsim.config.workload import ModelShape
 from pimsim.mapping.layout import MatrixLayout
 from pimsim.mapping.macro import AllBankWrite, GbWrite, MacRows, RowRead, RowWrite
-from pimsim.mapping.placement import ModelPlacement, heads_per_segment
-from pimsim.workload.ops import EMBEDS, Op
+from pimsim.mapping.placement import ModelPlacement, heads_per_segment, kv_name
+from pimsim.workload.ops import EMBEDS, NORMS, Op
+
+SEQUENTIAL = (*NORMS, "argmax")  # reductions over one sequence's vector: once per sequence
 
 
 @dataclass(frozen=True)
@@ -46,29 +58,53 @@ class MappedOp:
 class PimGptMapper:
     """Registered as ``pimgpt``: the default mapping strategy."""
 
-    def __init__(self, placement: ModelPlacement) -> None:
+    def __init__(self, placement: ModelPlacement, batch_inputs: str = "hold") -> None:
         self.p = placement
         self.geo = placement.geo
         self.model: ModelShape = placement.model
+        self.batch = placement.batch
+        self.batch_inputs = batch_inputs  # "hold" | "passes" (generation.batch_inputs)
         self._cache: dict[tuple, MappedOp] = {}
 
     # -- GEMV over a laid-out matrix --------------------------------------------
-    def _mac_program(self, m: MatrixLayout, c: int, upto: Optional[int], reads_per_seg: int) -> tuple:
-        """Channel c's program for a GEMV over the first ``upto`` rows of ``m``."""
+    def _mac_program(self, m: MatrixLayout, c: int, upto: Optional[int], reads_per_seg: int,
+                     vectors: int = 1) -> tuple:
+        """Channel c's program for a GEMV over the first ``upto`` rows of ``m``, ``vectors`` input
+        vectors held in the global buffer at once (each open row multiplied by every one)."""
         geo, prog = self.geo, []
         held = m.channel_rows(c, upto)
         if held == 0:
             return ()
         for k in range(m.chunks):
             length = m.chunk_len(k)
-            prog.append(GbWrite(geo.bursts(min(m.pack, held) * length)))
+            prog.append(GbWrite(geo.bursts(min(m.pack, held) * length) * vectors))
             full, last = divmod(held, m.pack)
             row = m.row0 + k * m.rows_per_chunk
             if full:
-                prog.append(self._rows(row, full, m.pack * geo.cols(length), m.pack * reads_per_seg))
+                prog.append(self._rows(row, full, m.pack * geo.cols(length) * vectors,
+                                       m.pack * reads_per_seg * vectors))
             if last:
-                prog.append(self._rows(row + full, 1, last * geo.cols(length), last * reads_per_seg))
+                prog.append(self._rows(row + full, 1, last * geo.cols(length) * vectors,
+                                       last * reads_per_seg * vectors))
         return tuple(prog)
+
+    def held_vectors(self, m: MatrixLayout, reads_per_seg: int = 1) -> int:
+        """Input vectors one pass over ``m`` serves: the batch, capped by the global buffer's rows and
+        by the accumulators (a row's ``pack x reads_per_seg`` results for each vector); 1 for
+        ``batch_inputs: passes``."""
+        if self.batch_inputs == "passes":
+            return 1
+        room = self.geo.accumulators // (m.pack * reads_per_seg)
+        return max(1, min(self.batch, self.geo.gb_vectors, room))
+
+    def _batched_program(self, m: MatrixLayout, c: int, reads_per_seg: int = 1) -> tuple:
+        """Channel c's passes over all of ``m`` for the batch's input vectors."""
+        if self.batch == 1:
+            return self._mac_program(m, c, None, reads_per_seg)
+        held = self.held_vectors(m, reads_per_seg)
+        full, rest = divmod(self.batch, held)
+        prog = self._mac_program(m, c, None, reads_per_seg, held) * full
+        return prog + self._mac_program(m, c, None, reads_per_seg, rest) if rest else prog
 
     def _rows(self, row: int, rows: int, cols: int, reads: int) -> MacRows:
         """Row bursts whose results are read out once per group of rows the accumulators can hold."""
@@ -84,27 +120,31 @@ class PimGptMapper:
 
     def gemv(self, op: Op) -> MappedOp:
         m = self.p.matrices[op.weight]
-        programs = self._per_channel(lambda c: self._mac_program(m, c, None, 1), m.channel_rows)
-        asic = (AsicOp("reduce", op.rows, (("inputs", m.chunks),)),) if m.chunks > 1 else ()
+        programs = self._per_channel(lambda c: self._batched_program(m, c), m.channel_rows)
+        asic = (AsicOp("reduce", op.rows * self.batch, (("inputs", m.chunks),)),) if m.chunks > 1 else ()
         return MappedOp(op.name, op.kind, programs, asic)
 
     # -- attention -------------------------------------------------------------
     def attn_score(self, op: Op) -> MappedOp:
-        k, group = self.p.matrices[f"L{op.layer}.k"], self.model.group
+        ks = [self.p.matrices[kv_name(op.layer, "k", b)] for b in range(self.batch)]
+        group, k = self.model.group, ks[0]
         per_seg = heads_per_segment(self.model, k.seg)
-        programs = self._per_channel(lambda c: self._mac_program(k, c, op.context, per_seg) * group,
-                                     lambda c: k.channel_rows(c, op.context))
-        asic = (AsicOp("reduce", op.heads * op.context, (("inputs", k.chunks),)),) if k.chunks > 1 else ()
+        programs = self._per_channel(
+            lambda c: sum((self._mac_program(kb, c, op.context, per_seg) * group for kb in ks), ()),
+            lambda c: k.channel_rows(c, op.context))
+        results = op.heads * op.context * self.batch
+        asic = (AsicOp("reduce", results, (("inputs", k.chunks),)),) if k.chunks > 1 else ()
         return MappedOp(op.name, op.kind, programs, asic)
 
     def attn_value(self, op: Op) -> MappedOp:
-        v, geo, group = self.p.values[f"L{op.layer}.v"], self.geo, self.model.group
+        vs = [self.p.values[kv_name(op.layer, "v", b)] for b in range(self.batch)]
+        v, geo, group = vs[0], self.geo, self.model.group
         fpb = v.features_per_bank
 
         def build(c: int) -> tuple:
             prog = []
-            for s in range(v.heads_in_channel(c) * group):
-                s //= group  # the K/V head slot: each of its query heads in turn
+            for v, s in ((v, s // group) for v in vs for s in range(v.heads_in_channel(c) * group)):
+                # each sequence's cache; each K/V head slot once per query head of its group
                 for mchunk in range(ceil(op.context / v.seg)):
                     tokens = min(v.seg, op.context - mchunk * v.seg)
                     row = v.row0 + mchunk * v.rows_per_chunk + (s * fpb) // v.pack
@@ -118,53 +158,66 @@ class PimGptMapper:
 
         programs = self._per_channel(build, v.heads_in_channel)
         chunks = ceil(op.context / v.seg)
-        asic = (AsicOp("reduce", self.model.d_model, (("inputs", chunks),)),) if chunks > 1 else ()
+        asic = (AsicOp("reduce", self.model.d_model * self.batch, (("inputs", chunks),)),) if chunks > 1 else ()
         return MappedOp(op.name, op.kind, programs, asic)
 
     def k_write(self, op: Op) -> MappedOp:
-        """This token's K into its reserved slot (one bank, one write per chunk)."""
-        k, geo = self.p.matrices[f"L{op.layer}.k"], self.geo
-        t = op.context - 1
+        """This token's K into its reserved slot (one bank, one write per chunk), for every sequence."""
+        geo, t = self.geo, op.context - 1
         programs = [[] for _ in range(geo.channels)]
-        for chunk in range(k.chunks):
-            c, b, row, slot = k.location(t, chunk)
-            col = slot * geo.cols(k.seg)
-            programs[c].append(RowWrite(geo.bank_addr(b), row, col, geo.bursts(k.chunk_len(chunk))))
+        for seq in range(self.batch):
+            k = self.p.matrices[kv_name(op.layer, "k", seq)]
+            for chunk in range(k.chunks):
+                c, b, row, slot = k.location(t, chunk)
+                col = slot * geo.cols(k.seg)
+                programs[c].append(RowWrite(geo.bank_addr(b), row, col, geo.bursts(k.chunk_len(chunk))))
         return MappedOp(f"{op.name}.k", op.kind, tuple(tuple(p) for p in programs))
 
     def v_write(self, op: Op, after: Optional[tuple[str, ...]]) -> MappedOp:
-        """This token's V: one element per feature row, one all-bank write per row of feature segments."""
-        v, geo = self.p.values[f"L{op.layer}.v"], self.geo
-        t = op.context - 1
-        mchunk, elem = divmod(t, v.seg)
+        """This token's V: one element per feature row, one all-bank write per row of feature segments,
+        for every sequence."""
+        vs = [self.p.values[kv_name(op.layer, "v", b)] for b in range(self.batch)]
+        geo, t = self.geo, op.context - 1
+        mchunk, elem = divmod(t, vs[0].seg)
         banks = tuple(geo.bank_addr(b) for b in range(geo.banks))
 
         def build(c: int) -> tuple:
-            segs = v.heads_in_channel(c) * v.features_per_bank
             prog = []
-            for q0 in range(0, segs, v.pack):
-                row = v.row0 + mchunk * v.rows_per_chunk + q0 // v.pack
-                prog.append(AllBankWrite(row, elem // geo.col_elems, min(v.pack, segs - q0), banks))
+            for v in vs:
+                segs = v.heads_in_channel(c) * v.features_per_bank
+                for q0 in range(0, segs, v.pack):
+                    row = v.row0 + mchunk * v.rows_per_chunk + q0 // v.pack
+                    prog.append(AllBankWrite(row, elem // geo.col_elems, min(v.pack, segs - q0), banks))
             return tuple(prog)
 
-        programs = self._per_channel(build, v.heads_in_channel)
+        programs = self._per_channel(build, vs[0].heads_in_channel)
         return MappedOp(f"{op.name}.v", op.kind, programs, after=after)
 
     def embed(self, op: Op, position: int) -> MappedOp:
-        """Read the token's row of wte and (learned positions) the position's row of wpe; the ASIC
-        adds them. The token id is not simulated (no real text): position x 7919 mod vocab stands in
-        for it."""
+        """Read each sequence's token row of wte and (learned positions) the position's row of wpe,
+        shared by the batch; the ASIC adds them. The token ids are not simulated (no real text):
+        (position x 7919 + sequence x 104729) mod vocab stands in for them."""
         geo = self.geo
         programs = [[] for _ in range(geo.channels)]
-        rows = (("wte", position * 7919 % self.model.vocab), ("wpe", position))
-        for name, i in rows if op.kind == "embed" else rows[:1]:
+        rows = [("wte", (position * 7919 + seq * 104729) % self.model.vocab) for seq in range(self.batch)]
+        for name, i in rows + [("wpe", position)] if op.kind == "embed" else rows:
             m = self.p.matrices[name]
             for chunk in range(m.chunks):
                 c, b, row, slot = m.location(i, chunk)
                 programs[c].append(RowRead(geo.bank_addr(b), row, slot * geo.cols(m.seg),
                                            geo.bursts(m.chunk_len(chunk))))
-        asic = (AsicOp("embed", op.elements),) if op.kind == "embed" else ()
+        asic = (AsicOp("embed", op.elements * self.batch),) if op.kind == "embed" else ()
         return MappedOp(op.name, op.kind, tuple(tuple(p) for p in programs), asic)
+
+    def _vector_work(self, op: Op) -> tuple[AsicOp, ...]:
+        """ASIC work of a vector op for the batch: element-wise work streams the B sequences' vectors
+        as one; softmax takes their rows as more groups; norms and argmax run once per sequence."""
+        b = self.batch
+        if op.kind == "softmax":
+            return (AsicOp(op.kind, op.elements, (("groups", op.groups * b),)),)
+        if op.kind in SEQUENTIAL:
+            return (AsicOp(op.kind, op.elements),) * b
+        return (AsicOp(op.kind, op.elements * (op.groups if op.kind == "scale" else 1) * b),)
 
     # -- a token ---------------------------------------------------------------
     def token(self, position: int, ops: list[Op]) -> list[MappedOp]:
@@ -197,9 +250,7 @@ class PimGptMapper:
                 after = None
                 if op.kind == "scale" and pending_v is not None:
                     after = (out[-2].name,)  # the scores, not the V write
-                n = op.elements * (op.groups if op.kind == "scale" else 1)
-                shape = (("groups", op.groups),) if op.kind == "softmax" else ()
-                out.append(MappedOp(op.name, op.kind, None, (AsicOp(op.kind, n, shape),), after))
+                out.append(MappedOp(op.name, op.kind, None, self._vector_work(op), after))
         return out
 
 

@@ -42,6 +42,7 @@ def metrics(res: RunResult) -> dict:
     tck = d.tck_ns * 1e-9
     seconds = res.cycles * tck
     passes = len(res.tokens)
+    batch = res.workload.generation.batch
     counts = res.command_counts
     energy = energy_pj(action_counts(counts, d), hw.energy, seconds, d.channels, res.asic, hw.source)
     columns = sum(counts.get(c, 0) for c in COLUMN_CMDS)
@@ -57,13 +58,14 @@ def metrics(res: RunResult) -> dict:
         "overlap": hw.sim.overlap,
         "prompt_tokens": res.workload.generation.prompt_tokens,
         "output_tokens": res.workload.generation.output_tokens,
+        "batch": batch,
         "forward_passes": passes,
         "total_cycles": res.cycles,
         "latency_s": seconds,
-        "ms_per_token": seconds * 1e3 / passes,
-        "tokens_per_s": passes / seconds,
+        "ms_per_token": seconds * 1e3 / passes,  # per step: each sequence's time per token
+        "tokens_per_s": batch * passes / seconds,  # the whole batch's
         "energy_j": sum(energy.values()) * 1e-12,
-        "j_per_token": sum(energy.values()) * 1e-12 / passes,
+        "j_per_token": sum(energy.values()) * 1e-12 / (batch * passes),
         "row_hit_rate": 1 - acts / columns if columns else 0.0,
         "mac_utilization": res.useful_macs / mac_slots if mac_slots else 0.0,
         "breakdown_s": {k: v * tck for k, v in res.breakdown_cycles.items()},
@@ -117,7 +119,7 @@ def phase_metrics(res: RunResult) -> dict:
         seconds = ph.cycles * tck
         joules = _joules(hw, ph.command_counts, seconds, ph.asic)
         out[name] = {"passes": ph.passes, "latency_s": seconds, "ms_per_token": seconds * 1e3 / ph.passes,
-                     "energy_j": joules, "j_per_token": joules / ph.passes}
+                     "energy_j": joules, "j_per_token": joules / (ph.passes * res.workload.generation.batch)}
     return out
 
 
@@ -160,6 +162,8 @@ def markdown(m: dict) -> str:
         f"# pimsim run: {m['model']} on {m['hw']}",
         "",
         f"- forward passes: {m['forward_passes']} ({m['prompt_tokens']} prompt, {m['output_tokens']} generated)",
+        *([f"- batch: {m['batch']} sequences in lockstep (ms per token: per step, every sequence's; tokens/s "
+           f"and mJ per token: over the batch)"] if m["batch"] > 1 else []),
         f"- latency: {m['latency_s'] * 1e3:.4f} ms total, {m['ms_per_token']:.4f} ms per token, "
         f"{m['tokens_per_s']:.1f} tokens/s",
         f"- energy: {m['energy_j'] * 1e3:.4f} mJ total, {m['j_per_token'] * 1e3:.4f} mJ per token",

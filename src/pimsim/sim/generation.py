@@ -22,7 +22,7 @@ from pimsim.mapping.macro import known_signature, command_count, leading_gb_burs
 from pimsim.mapping.pimgpt import MAPPINGS, MappedOp
 from pimsim.mapping.placement import ModelPlacement, geometry, place_model
 from pimsim.sim.system import AsicStep, PimStep, Step, System
-from pimsim.workload.ops import ATTENTION, flops, generation_ops, memory_bytes
+from pimsim.workload.ops import ATTENTION, flops, forward_passes, generation_ops, memory_bytes
 
 
 @dataclass
@@ -155,6 +155,15 @@ def check_dtype(hw: HwConfig, workload: Workload, where: str) -> None:
                           where=where, key="generation.dtype")
 
 
+def place_workload(hw: HwConfig, workload: Workload) -> ModelPlacement:
+    """The model's weights and a KV cache per sequence: for the whole context, or (``kv_cache: run``)
+    for the run's tokens only."""
+    gen = workload.generation
+    kv_tokens = forward_passes(workload) if gen.kv_cache == "run" else None
+    return place_model(workload.model, geometry(hw.dram, hw.require("pim")), workload.name, hw.source,
+                       batch=gen.batch, kv_tokens=kv_tokens)
+
+
 def simulate_generation(hw: HwConfig, workload: Workload, mapping: str = "pimgpt",
                         progress: Optional[Callable[[int, int], None]] = None,
                         passes: Optional[list] = None, keep_records: bool = False,
@@ -164,8 +173,8 @@ def simulate_generation(hw: HwConfig, workload: Workload, mapping: str = "pimgpt
     ``command_log`` makes engines that can log every DRAM command do so."""
     pim = hw.require("pim")
     check_dtype(hw, workload, workload.name)
-    placement = place_model(workload.model, geometry(hw.dram, pim), workload.name, hw.source)
-    mapper = MAPPINGS[mapping](placement)
+    placement = place_workload(hw, workload)
+    mapper = MAPPINGS[mapping](placement, batch_inputs=workload.generation.batch_inputs)
     system = System(hw, keep_log=command_log)
     tokens: list[TokenRecord] = []
     op_cycles: dict[str, dict[str, int]] = {}

@@ -39,7 +39,7 @@ from pimsim.config.validate import did_you_mean
 from pimsim.config.workload import Workload, resolve_workload, workload_names
 from pimsim.config.yamlio import load_yaml
 from pimsim.errors import PimsimError
-from pimsim.mapping.placement import geometry, place_model
+from pimsim.sim.generation import place_workload
 
 PRESET = "preset"  # the factor whose values name entries of ``presets``
 TOP_KEYS = ("name", "base", "workloads", "tokens", "mode", "factors", "presets", "skip_unfit")
@@ -326,7 +326,7 @@ def expand_all(spec: SweepSpec) -> tuple[list[Point], list[Skipped]]:
     for wl in workloads:
         for combo, sets, hw in built:
             try:
-                place_model(wl.model, geometry(hw.dram, hw.pim), wl.name, str(spec.base))
+                place_workload(hw, wl)
             except PimsimError as exc:
                 if spec.skip_unfit and exc.key == UNFIT_KEY:
                     skipped.append(Skipped(dict(combo), wl.name, exc.message))

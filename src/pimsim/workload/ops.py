@@ -26,11 +26,16 @@ a GELU, ReLU or SwiGLU MLP (SwiGLU's gate and up matrices stacked into one
 GEMV as Q, K and V are), biases where the family has them, and with a
 parallel residual both branches read the layer input (their sum is added
 once the MLP is done).
+
+With ``generation.batch`` B > 1, B sequences decode in lockstep: every op
+carries ``batch = B`` (a GEMV multiplies B input vectors by one matrix;
+attention and K/V writes run once per sequence, each over its own cache;
+vector ops run once per sequence). Counts below are for the whole batch.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Iterator
 
 from pimsim.config.workload import ModelShape, Workload
@@ -59,13 +64,15 @@ class Op:
     kv_heads: int = 0  # attention ops: K/V heads when fewer than ``heads`` (grouped-query); 0: as many
     d_head: int = 0  # attention ops and kv_write
     context: int = 0  # attention ops: cached tokens incl. the current one; kv_write: slot + 1
+    batch: int = 1  # sequences decoding in lockstep: gemv input vectors; attention, kv_write: sequences,
+                    # each over its own cache; vector ops: the op once per sequence
     weight: str = ""  # gemv: the matrix it reads ("L3.qkv", ..., "wte" for a tied LM head, else "lm_head")
 
     @property
     def signature(self) -> tuple:
         """All shape fields (not name, layer or weight): identical work has identical signatures."""
         return (self.kind, self.rows, self.cols, self.elements, self.groups, self.heads, self.kv_heads,
-                self.d_head, self.context)
+                self.d_head, self.context, self.batch)
 
     @property
     def n_kv_heads(self) -> int:
@@ -114,7 +121,7 @@ def _layer_ops(m: ModelShape, layer: int, position: int) -> list[Op]:
     return ops
 
 
-def token_ops(model: ModelShape, position: int, logits: bool) -> list[Op]:
+def token_ops(model: ModelShape, position: int, logits: bool, batch: int = 1) -> list[Op]:
     """The ops of the forward pass for the token at 0-based ``position``.
 
     ``embed`` (token embedding, plus the position's for learned positions), then per layer
@@ -122,9 +129,15 @@ def token_ops(model: ModelShape, position: int, logits: bool) -> list[Op]:
     1/sqrt(d_head), softmax, value), output projection and bias, residual; LayerNorm, FC1 and
     bias, GELU, FC2 and bias, residual. Other families as the module docstring says. With
     ``logits``: the final norm, the LM head GEMV (reading ``wte`` when tied) and argmax.
+    ``batch``: sequences in lockstep (every op carries it; module docstring).
     """
     if not 0 <= position < model.context:
         raise ValueError(f"position {position} outside the context of {model.context} tokens")
+    ops = _pass_ops(model, position, logits)
+    return ops if batch == 1 else [replace(op, batch=batch) for op in ops]
+
+
+def _pass_ops(model: ModelShape, position: int, logits: bool) -> list[Op]:
     embed = "embed" if model.positions == "learned" else "token_embed"
     ops = [Op(embed, "embed", -1, elements=model.d_model)]
     for layer in range(model.layers):
@@ -149,29 +162,32 @@ def generation_ops(workload: Workload) -> Iterator[tuple[int, bool, list[Op]]]:
     Prompt tokens come one at a time; logits are computed by the last prompt token's pass and
     by every later pass (see the module docstring for the count).
     """
-    prompt = workload.generation.prompt_tokens
-    logits_from = prompt - 1 if workload.generation.output_tokens > 0 else prompt
+    gen = workload.generation
+    prompt = gen.prompt_tokens
+    logits_from = prompt - 1 if gen.output_tokens > 0 else prompt
     for position in range(forward_passes(workload)):
-        yield position, position < prompt, token_ops(workload.model, position, position >= logits_from)
+        yield position, position < prompt, token_ops(workload.model, position, position >= logits_from, gen.batch)
 
 
 def flops(op: Op) -> int:
     """Arithmetic of one op: a multiply-add counts 2; vector ops count one per element.
 
     gemv ``2 rows cols``; attention ``2 heads d_head context``; kv_write 0 (data movement);
-    vector ops ``elements x groups`` (a nominal count; the ASIC's cost model lives in ``asic``).
+    vector ops ``elements x groups`` (a nominal count; the ASIC's cost model lives in ``asic``);
+    each times ``batch``.
     """
     if op.kind == GEMV:
-        return 2 * op.rows * op.cols
+        return 2 * op.rows * op.cols * op.batch
     if op.kind in ATTENTION:
-        return 2 * op.heads * op.d_head * op.context
+        return 2 * op.heads * op.d_head * op.context * op.batch
     if op.kind == "kv_write":
         return 0
-    return op.elements * op.groups
+    return op.elements * op.groups * op.batch
 
 
 def weight_bytes(op: Op, dtype_bytes: int) -> int:
-    """Bytes of weight matrix a gemv streams (``rows x cols``); 0 for every other op."""
+    """Bytes of weight matrix a gemv streams (``rows x cols``, once for the whole batch); 0 for every
+    other op."""
     return op.rows * op.cols * dtype_bytes if op.kind == GEMV else 0
 
 
@@ -182,14 +198,15 @@ def memory_bytes(op: Op, dtype_bytes: int) -> dict[str, int]:
     """Bytes a processor without PIM moves to or from DRAM for ``op``: the weights a gemv streams,
     the KV cache attention reads and kv_write writes, and the embedding rows an embed reads. Vectors
     between ops are assumed to stay on the processor (caches, registers)."""
-    rows = EMBEDDING_ROWS.get(op.kind, 0) * op.elements * dtype_bytes
+    rows = EMBEDDING_ROWS.get(op.kind, 0) * op.elements * dtype_bytes * op.batch
     return {"weights": weight_bytes(op, dtype_bytes), "kv_cache": kv_bytes(op, dtype_bytes), "activations": rows}
 
 
 def kv_bytes(op: Op, dtype_bytes: int) -> int:
-    """KV-cache bytes an op reads (attention: K or V of every cached token) or writes (kv_write)."""
+    """KV-cache bytes an op reads (attention: K or V of every cached token) or writes (kv_write), over
+    the batch's sequences."""
     if op.kind in ATTENTION:
-        return op.n_kv_heads * op.d_head * op.context * dtype_bytes
+        return op.n_kv_heads * op.d_head * op.context * dtype_bytes * op.batch
     if op.kind == "kv_write":
-        return op.elements * dtype_bytes
+        return op.elements * dtype_bytes * op.batch
     return 0

@@ -108,7 +108,7 @@ def _check_value(key: str, value: Any) -> str | None:
         return "an integer"
     if key == "layer":
         return None if value >= -1 else "an integer >= -1"
-    if key == "groups":
+    if key in ("groups", "batch"):
         return None if value >= 1 else "an integer >= 1"
     return None if value >= 0 else "an integer >= 0"
 
