@@ -155,3 +155,25 @@ def test_two_configs_share_a_key_exactly_when_they_are_the_same(a, b):
     same = hw_a.resolved() == hw_b.resolved()
     assert same == (a == b)
     assert (config_key(hw_a, TINY) == config_key(hw_b, TINY)) == same
+
+
+def test_generation_factors_set_each_points_workload_not_its_hardware(tmp_path):
+    points = expand(load_spec(write(tmp_path, factors={"generation.batch": [1, 3],
+                                                       "generation.batch_inputs": ["hold", "passes"]})))
+    assert [(p.resolved_workload.generation.batch, p.resolved_workload.generation.batch_inputs) for p in points] \
+        == [(1, "hold"), (1, "passes"), (3, "hold"), (3, "passes")]
+    assert all(p.sets == () and p.hw.hw_hash == points[0].hw.hw_hash for p in points)
+    assert len({p.key for p in points}) == 4  # the run_hash covers the generation
+    err = error_of(tmp_path, factors={"generation.batch": [1, 0]})
+    assert "point generation.batch=0, workload=tiny: generation.batch: input should be greater than 0" in err
+    assert "generation.kv_cache" in error_of(tmp_path, factors={"generation.kv_cache": ["all"]})
+
+
+def test_the_shipped_batch_study_keeps_the_points_that_fit_32_channels():
+    points, skipped = expand_all(load_spec(ROOT / "hwconfigs" / "sweeps" / "batch.yaml"))
+    batches = {w: sorted(p.resolved_workload.generation.batch for p in points if p.workload == w)
+               for w in ("gpt2-xl", "llama-3.2-1b", "llama-2-7b")}
+    assert batches["gpt2-xl"] == batches["llama-3.2-1b"] == [1, 2, 4, 8, 16, 32, 64]
+    assert batches["llama-2-7b"][:5] == [1, 2, 4, 8, 16]
+    assert all(s.workload == "llama-2-7b" for s in skipped)
+    assert all(p.hw.dram.channels == 32 and p.resolved_workload.generation.kv_cache == "run" for p in points)

@@ -61,6 +61,21 @@ def _study_table(res: pd.DataFrame) -> list[str]:
     return out
 
 
+BATCH_STUDY = "batch"
+
+
+def _batch_section(out: Path, about: str) -> list[str]:
+    """Batched decoding against the GPUs (pimsim.report.batch_study), its figure drawn here."""
+    from pimsim.report.batch_study import batch_figure, batch_lines, batch_table
+
+    folder = out / "studies" / BATCH_STUDY
+    results = pd.read_csv(folder / "results.csv")
+    batch_figure(batch_table(results), folder / "figures")
+    return (["## Batched decoding: where PIM stops beating the GPU", "", about, ""]
+            + batch_lines(results, f"studies/{BATCH_STUDY}/figures/speedup_vs_batch.png")
+            + [f"Table: [studies/{BATCH_STUDY}/results.csv](studies/{BATCH_STUDY}/results.csv)", ""])
+
+
 def _study(out: Path, name: str) -> pd.DataFrame | None:
     path = out / "studies" / name / "results.csv"
     return pd.read_csv(path) if path.exists() else None
@@ -340,7 +355,7 @@ def write_report(out: Path, command: str, prompt: int, output: int, studies: lis
     lines += ["", "## Where the time and energy go", "", "![latency breakdown](compare/latency_breakdown.png)", "",
               "![energy breakdown](compare/energy_breakdown.png)", "",
               "![per-token latency](compare/token_latency.png)", "", "## Sensitivity studies", ""]
-    for name in studies:
+    for name in (n for n in studies if n != BATCH_STUDY):
         lines += [f"### {name}", ""]
         if about.get(name):
             lines += [about[name], ""]
@@ -349,6 +364,8 @@ def write_report(out: Path, command: str, prompt: int, output: int, studies: lis
         for f in sorted((out / "studies" / name / "figures").glob("*-ms_per_token.png")):
             lines += [f"![{name}: {f.stem}](studies/{name}/figures/{f.name})", ""]
 
+    if BATCH_STUDY in studies:
+        lines += _batch_section(out, about.get(BATCH_STUDY, ""))
     lines += ["## Assumptions that drive the differences", ""]
     lines += [f"- {a.format(prompt=prompt, output=output)}" for a in ASSUMPTIONS]
     lines.append("")

@@ -9,6 +9,7 @@ A sweep file (YAML)::
     mode: grid                        # grid (default): every combination; zip: the i-th values together
     factors:                          # dotted hardware-config keys -> lists of plain values
       dram.channels: [1, 2, 4, 8, 16]
+      generation.batch: [1, 8]        # generation.* keys set the workloads' generation (GENERATION_KEYS)
       preset: [slow_asic]             # the special factor: names of entries of presets
     presets:                          # optional named bundles of settings (derived keys live here)
       slow_asic: {asic.clock_mhz: 100, asic.vector_lanes: 8}
@@ -35,8 +36,8 @@ from typing import Any, Callable, Optional
 from pimsim.config.hashes import run_hash, show_value as _show
 from pimsim.config.hw import HwConfig, build_hwconfig
 from pimsim.config.timing import ALIASES, NS_KEYS, PARAMS
-from pimsim.config.validate import did_you_mean
-from pimsim.config.workload import Workload, resolve_workload, workload_names
+from pimsim.config.validate import did_you_mean, validate
+from pimsim.config.workload import Generation, Workload, resolve_workload, workload_names
 from pimsim.config.yamlio import load_yaml
 from pimsim.errors import PimsimError
 from pimsim.sim.generation import place_workload
@@ -46,6 +47,7 @@ TOP_KEYS = ("name", "base", "workloads", "tokens", "mode", "factors", "presets",
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 UNFIT_KEY = "dram.rows"  # the key place_model names when a model does not fit the capacity
 TOKEN_FLAGS = {"--prompt-tokens": "tokens.prompt", "--output-tokens": "tokens.output"}
+GENERATION_KEYS = frozenset({"generation.batch", "generation.batch_inputs", "generation.kv_cache"})
 
 
 @dataclass(frozen=True)
@@ -226,7 +228,7 @@ def _tokens(raw: Any, where: str) -> tuple[Optional[int], Optional[int]]:
 def known_keys(base_data: dict[str, Any], base_hw: HwConfig) -> frozenset[str]:
     """Dotted keys a factor may set: the resolved config's, the file's own (presets), every timing name."""
     timing = {f"dram.timing.{n}" for n in (*PARAMS, *NS_KEYS.values(), *ALIASES)}
-    return frozenset(leaves(base_hw.resolved())) | frozenset(leaves(base_data)) | timing
+    return frozenset(leaves(base_hw.resolved())) | frozenset(leaves(base_data)) | timing | GENERATION_KEYS
 
 
 def load_spec(path: str | Path) -> SweepSpec:
@@ -307,6 +309,8 @@ def expand_all(spec: SweepSpec) -> tuple[list[Point], list[Skipped]]:
     built = []
     for combo in combos:
         settings = settings_of(spec, combo)
+        generation = {k.split(".", 1)[1]: v for k, v in settings.items() if k in GENERATION_KEYS}
+        settings = {k: v for k, v in settings.items() if k not in GENERATION_KEYS}
         try:
             sets = tuple(f"{k}={_show(v)}" for k, v in settings.items())
             hw = build_hwconfig(apply_settings(spec.base_data, settings), str(spec.base), sets)
@@ -314,7 +318,7 @@ def expand_all(spec: SweepSpec) -> tuple[list[Point], list[Skipped]]:
                 hw.require(section)
         except PimsimError as exc:
             raise _point_error(spec, combo, None, exc) from None
-        built.append((combo, sets, hw))
+        built.append((combo, sets, hw, generation))
     workloads = [_workload(spec, i, w) for i, w in enumerate(spec.workloads)]
     names = [w.name for w in workloads]
     for i, name in enumerate(names):
@@ -323,19 +327,28 @@ def expand_all(spec: SweepSpec) -> tuple[list[Point], list[Skipped]]:
     points: list[Point] = []
     skipped: list[Skipped] = []
     hint = "; add 'skip_unfit: true' to the sweep file to drop such points"
-    for wl in workloads:
-        for combo, sets, hw in built:
+    for base_wl in workloads:
+        for combo, sets, hw, generation in built:
             try:
+                wl = _with_generation(base_wl, generation, spec.where)
                 place_workload(hw, wl)
             except PimsimError as exc:
                 if spec.skip_unfit and exc.key == UNFIT_KEY:
-                    skipped.append(Skipped(dict(combo), wl.name, exc.message))
+                    skipped.append(Skipped(dict(combo), base_wl.name, exc.message))
                     continue
-                raise _point_error(spec, combo, wl.name, exc, hint if exc.key == UNFIT_KEY else "") from None
+                raise _point_error(spec, combo, base_wl.name, exc, hint if exc.key == UNFIT_KEY else "") from None
             points.append(Point(len(points), dict(combo), wl.name, sets, hw, wl, run_hash(hw, wl)))
     if not points:
         raise _err(spec.where, "factors", "no point is left to run: every model is too big for every config")
     return points, skipped
+
+
+def _with_generation(workload: Workload, settings: dict[str, Any], where: str) -> Workload:
+    """The workload with a point's ``generation.*`` factors applied (validated as the file would be)."""
+    if not settings:
+        return workload
+    gen = validate(Generation, {**workload.generation.model_dump(), **settings}, where, prefix="generation")
+    return workload.model_copy(update={"generation": gen})
 
 
 def expand(spec: SweepSpec) -> list[Point]:
