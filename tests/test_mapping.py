@@ -42,10 +42,10 @@ def fits(model, geo):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(model=models(), geo=geometries)
-def test_every_element_is_stored_exactly_once_within_its_region(model, geo):
+@given(model=models(), geo=geometries, batch=st.sampled_from([1, 1, 2, 3]))
+def test_every_element_is_stored_exactly_once_within_its_region(model, geo, batch):
     try:
-        placement = place_model(model, geo)
+        placement = place_model(model, geo, batch=batch)
     except PimsimError:
         assume(False)
     used: dict[tuple, str] = {}
@@ -73,7 +73,7 @@ def test_every_element_is_stored_exactly_once_within_its_region(model, geo):
     assert placement.rows_used <= geo.rows
     assert max(key[2] for key in used) < placement.rows_used
     weights = sum(r * c for _, r, c in weight_matrices(model))
-    kv = 2 * model.layers * model.kv_span * model.d_kv  # K and V of kv_heads heads, window or context
+    kv = 2 * model.layers * model.kv_span * model.d_kv * batch  # K and V of kv_heads heads, per sequence
     assert len(used) == weights + kv  # every element once, none lost
 
 
