@@ -161,3 +161,41 @@ def test_run_with_a_shipped_hf_config_name(capsys, tmp_path, monkeypatch):
     res = main(["run", "--hf-config", "qwen2.5-0.5b", "--prompt-tokens", "1", "--output-tokens", "1", "--json"])
     line = json.loads(capsys.readouterr().out)
     assert res == 0 and line["model"] == "qwen2.5-0.5b" and line["forward_passes"] == 1
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED) + ["gpt2-xl"])
+def test_hf_fields_give_back_the_same_shape(tmp_path, name):
+    from pimsim.config.hf_model import hf_fields
+
+    model = resolve_workload(name).model.model_copy(update={"context": resolve_workload(name).model.context})
+    if name == "llama-3.2-1b":
+        model = shape(name)  # the shipped workload reserves a shorter context than the config
+    (tmp_path / "config.json").write_text(json.dumps(hf_fields(model)))
+    assert ModelShape(**model_fields(tmp_path / "config.json")) == model
+
+
+def test_a_shape_no_family_has_is_refused():
+    from pimsim.config.hf_model import hf_fields
+
+    odd = shape("llama-2-7b").model_copy(update={"norm": "layernorm"})
+    with pytest.raises(PimsimError, match="no Hugging Face family .* has this shape"):
+        hf_fields(odd)
+
+
+@pytest.mark.parametrize("family", ["llama", "qwen2", "gpt_neox", "opt"])
+def test_transformers_builds_each_family_with_exactly_our_parameter_count(family):
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    from pimsim.baselines.hf_measure import build_model
+
+    small = {"llama": dict(kv_heads=2, norm="rmsnorm", mlp="swiglu", bias="none", positions="rotary"),
+             "qwen2": dict(kv_heads=2, norm="rmsnorm", mlp="swiglu", bias="qkv", positions="rotary",
+                           tied_embeddings=True),
+             "gpt_neox": dict(positions="rotary", rotary_dims=4, parallel_residual=True),
+             "opt": dict(mlp="relu", tied_embeddings=True)}[family]
+    model = ModelShape(**{"layers": 2, "d_model": 64, "heads": 4, "d_head": 16, "d_ff": 96, "vocab": 128,
+                          "context": 32, "tied_embeddings": False, **small})
+    built = build_model(torch, transformers, model, "cpu", "fp32")
+    offset = 2 * 64 if family == "opt" else 0  # OPT's two offset position rows
+    assert sum(p.numel() for p in built.parameters()) == model.total_params + offset
+    assert built.config.model_type == family

@@ -1,7 +1,8 @@
 """A measured baseline on the standard stack: PyTorch + Hugging Face transformers, eager, batch 1.
 
-Owns :func:`measure_hf`. The model is built from its shape (``GPT2Config`` -> ``GPT2LMHeadModel``,
-random initialisation, seeded; no weights are downloaded) on the device it runs on, cast to the
+Owns :func:`measure_hf`. The model is built from its shape in its family (``GPT2Config`` ->
+``GPT2LMHeadModel``, ``LlamaConfig`` -> ``LlamaForCausalLM``, ...; random initialisation, seeded; no
+weights are downloaded) on the device it runs on, cast to the
 dtype, and decoded greedily with its KV cache, the way a researcher runs it with ``generate``:
 
 - prompt pass: one forward over the ``prompt_tokens``-token prompt (the standard stack feeds a
@@ -24,6 +25,7 @@ import statistics
 import time
 import warnings
 
+from pimsim.config.hf_model import hf_fields
 from pimsim.errors import PimsimError
 
 DTYPES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
@@ -63,14 +65,14 @@ def decode_steps(model, out, steps: int, sync) -> list[float]:
 
 
 def build_model(torch, transformers, shape, device: str, dtype: str):
-    """``GPT2LMHeadModel`` of the given shape, random weights (seeded), on ``device`` in ``dtype``."""
-    cfg = transformers.GPT2Config(vocab_size=shape.vocab, n_positions=shape.context, n_embd=shape.d_model,
-                                  n_layer=shape.layers, n_head=shape.heads, n_inner=shape.d_ff,
-                                  activation_function="gelu_new", tie_word_embeddings=shape.tied_embeddings,
-                                  bos_token_id=0, eos_token_id=0)  # in any vocabulary (GPT-2's 50256 is not)
+    """The model of the given shape in its Hugging Face family (``GPT2LMHeadModel`` for a GPT-2 shape,
+    ``LlamaForCausalLM`` for a Llama one, ...; ``config.hf_model.hf_fields``), random weights (seeded),
+    on ``device`` in ``dtype``."""
+    fields = hf_fields(shape)
+    cfg = transformers.AutoConfig.for_model(**fields, bos_token_id=0, eos_token_id=0)  # in any vocabulary
     torch.manual_seed(SEED)
     with torch.device(device):
-        model = transformers.GPT2LMHeadModel(cfg)
+        model = transformers.AutoModelForCausalLM.from_config(cfg)
     return model.to(getattr(torch, DTYPES[dtype])).eval()
 
 
@@ -143,6 +145,7 @@ def measure_hf(shape, device: str = "cpu", dtype: str = "fp32", prompt_tokens: i
         "transformers": transformers.__version__,
         "cuda": torch.version.cuda if device == "cuda" else None,
         "attention": getattr(model.config, "_attn_implementation", None),
+        "architecture": type(model).__name__,
         "load_avg_before": load_before,
         "load_avg_after": _load(),
         "watts": None,

@@ -27,7 +27,7 @@ def _gpt2_shaped(workload):
     if changes:
         shown = ", ".join(f"{k}={v}" for k, v in changes.items())
         raise PimsimError(f"{workload.name} is not GPT-2-shaped ({shown}); the measured baselines build GPT-2 "
-                          f"models only (pimsim compare's analytic baselines take any family)", where="--model")
+                          f"models only (--stack torch and pimsim compare's analytic baselines take any family)", where="--model")
     return workload
 
 
@@ -96,14 +96,14 @@ def _torch_stack(p) -> None:
 def _hf(args, device: str, what: str) -> int:
     from pimsim.baselines.hf_measure import measure_hf
 
-    workload = _gpt2_shaped(resolve_workload(args.model))
+    workload = resolve_workload(args.model)
     res = measure_hf(workload.model, device, args.dtype, args.prompt_tokens, args.tokens, args.repeats,
                      getattr(args, "threads", None), where=f"baseline {what}")
     machine = res["device"]
     res.update(model=workload.name, device=args.device_name or machine)
     load = "".join(f", load {res[k]:.2f} {k[9:]}" for k in ("load_avg_before", "load_avg_after")
                    if res[k] is not None)
-    desc = (f"{args.dtype}, transformers {res['transformers']} GPT2LMHeadModel eager ({res['attention']}), "
+    desc = (f"{args.dtype}, transformers {res['transformers']} {res['architecture']} eager ({res['attention']}), "
             f"torch {res['torch']}, {res['cores']} cores, {res['threads']} threads{load}, prompt pass "
             f"{res['prompt_pass_ms']:.3f} ms for {res['prompt_tokens']} tokens"
             + (f", generate() {res['generate_ms_per_token']:.3f} ms/token" if res["generate_ms_per_token"] else ""))

@@ -214,3 +214,38 @@ def model_fields(path: str | Path) -> dict[str, Any]:
         raise fields.fail(unknown[0], f"unknown field for model_type {kind!r}: pimsim cannot tell whether it "
                                       f"changes the architecture")
     return shape
+
+
+def hf_fields(shape) -> dict[str, Any]:
+    """The Hugging Face config fields (``model_type`` included) of a model of ``shape``: the inverse of
+    ``model_fields``, for building the model in transformers. A shape no family has is an error."""
+    c = shape.family_changes()
+    common = {"vocab_size": shape.vocab, "max_position_embeddings": shape.context,
+              "tie_word_embeddings": shape.tied_embeddings}
+    llama = {"hidden_size": shape.d_model, "num_attention_heads": shape.heads, "num_hidden_layers": shape.layers,
+             "intermediate_size": shape.d_ff, "num_key_value_heads": shape.n_kv_heads, **common}
+    rotary = shape.positions == "rotary"
+    if not c:
+        return {"model_type": "gpt2", "vocab_size": shape.vocab, "n_positions": shape.context, "n_embd": shape.d_model,
+                "n_layer": shape.layers, "n_head": shape.heads, "n_inner": shape.d_ff,
+                "activation_function": "gelu_new", "tie_word_embeddings": shape.tied_embeddings}
+    if set(c) == {"mlp"} and shape.mlp == "relu":
+        return {"model_type": "opt", "hidden_size": shape.d_model, "num_attention_heads": shape.heads,
+                "num_hidden_layers": shape.layers, "ffn_dim": shape.d_ff, "activation_function": "relu",
+                "word_embed_proj_dim": shape.d_model, **common}
+    if rotary and shape.norm == "layernorm" and shape.mlp == "gelu" and shape.n_kv_heads == shape.heads \
+            and shape.bias in ("all", "none") and shape.sliding_window is None:
+        return {"model_type": "gpt_neox", "hidden_size": shape.d_model, "num_attention_heads": shape.heads,
+                "num_hidden_layers": shape.layers, "intermediate_size": shape.d_ff, "hidden_act": "gelu",
+                "rotary_pct": shape.n_rotary_dims / shape.d_head, "use_parallel_residual": shape.parallel_residual,
+                "attention_bias": shape.bias == "all", **common}
+    if rotary and shape.norm == "rmsnorm" and shape.mlp == "swiglu" and not shape.parallel_residual \
+            and shape.n_rotary_dims == shape.d_head:
+        if shape.bias == "qkv" and shape.sliding_window is None:
+            return {"model_type": "qwen2", **llama}
+        if shape.bias == "none" and shape.sliding_window is not None:
+            return {"model_type": "mistral", "sliding_window": shape.sliding_window, **llama}
+        if shape.bias == "none":
+            return {"model_type": "llama", **llama}
+    shown = ", ".join(f"{k}={v}" for k, v in c.items())
+    raise PimsimError(f"no Hugging Face family ({', '.join(FAMILIES)}) has this shape ({shown})")
