@@ -112,12 +112,16 @@ def scale(n: int, cfg: AsicConfig) -> AsicWork:
     return _stream(n, cfg, 1, muls=n, sram=ELEMENT_BYTES * n * 2)
 
 
+def _chain(n: int, cfg: AsicConfig, per_element: tuple[int, int], inputs: int) -> AsicWork:
+    """An element-wise polynomial whose whole dependent chain of (adds, muls) is the pipeline."""
+    adds, muls = per_element
+    return _stream(n, cfg, adds + muls, adds=adds * n, muls=muls * n, sram=ELEMENT_BYTES * n * (inputs + 1))
+
+
 @_register("gelu")
 def gelu(n: int, cfg: AsicConfig) -> AsicWork:
     """tanh-GELU: the polynomial's whole dependent chain is the pipeline (simd's operation counts)."""
-    n = count("n", n)
-    adds, muls = gelu_ops_per_element(cfg.gelu_taylor_order)
-    return _stream(n, cfg, adds + muls, adds=adds * n, muls=muls * n, sram=ELEMENT_BYTES * n * 2)
+    return _chain(count("n", n), cfg, gelu_ops_per_element(cfg.gelu_taylor_order), inputs=1)
 
 
 @_register("argmax")
@@ -168,9 +172,7 @@ def rmsnorm(n: int, cfg: AsicConfig) -> AsicWork:
 @_register("swiglu")
 def swiglu(n: int, cfg: AsicConfig) -> AsicWork:
     """silu(gate) * up: the SiLU polynomial and the gate multiply are one pipeline."""
-    n = count("n", n)
-    adds, muls = swiglu_ops_per_element(cfg.gelu_taylor_order)
-    return _stream(n, cfg, adds + muls, adds=adds * n, muls=muls * n, sram=ELEMENT_BYTES * n * 3)
+    return _chain(count("n", n), cfg, swiglu_ops_per_element(cfg.gelu_taylor_order), inputs=2)
 
 
 @_register("relu")
