@@ -1,6 +1,7 @@
 """What one decode step of the standard stack costs the host: ops counted, and the fixed cost per op.
 
-Owns :func:`torch_host_params`. On Hugging Face ``GPT2LMHeadModel`` (eager PyTorch, KV cache, batch 1):
+Owns :func:`torch_host_params`. On the model's Hugging Face family (``GPT2LMHeadModel``,
+``LlamaForCausalLM``, ...; eager PyTorch, KV cache, batch 1):
 
 - **ops per layer and per token**, counted with the PyTorch profiler over one decode step of the
   model built with 1 and with 2 layers (same widths): per layer = count(2) - count(1), per token =
@@ -27,9 +28,12 @@ HOLLOW = 8  # every width of the hollow model
 
 
 def _shape(shape: ModelShape, layers: int, hollow: bool = False) -> ModelShape:
-    if hollow:
+    if hollow:  # the same family, every width 8 (one head; partial rotary on 2 of its 8 features)
+        family = shape.family_changes()
+        family.update({k: 1 for k in ("kv_heads",) if k in family})
+        family.update({k: 2 for k in ("rotary_dims",) if k in family})
         return ModelShape(layers=layers, d_model=HOLLOW, heads=1, d_head=HOLLOW, d_ff=HOLLOW, vocab=HOLLOW,
-                          context=shape.context, tied_embeddings=shape.tied_embeddings)
+                          context=shape.context, tied_embeddings=shape.tied_embeddings, **family)
     return shape.model_copy(update={"layers": layers})
 
 
@@ -85,13 +89,14 @@ def torch_host_params(shape: ModelShape, device: str = "cpu", dtype: str = "fp32
         "ops_per_layer": per_layer, "ops_per_token": per_token, "ops_per_step": ops,
         "hollow_step_ms": step_ms, "us_per_op": step_ms * 1e3 / ops, "layers": shape.layers,
         "device": torch.cuda.get_device_name() if device == "cuda" else "cpu", "dtype": dtype,
+        "architecture": type(build_model(torch, transformers, _shape(shape, 1, hollow=True), "cpu", "fp32")).__name__,
         "threads": torch.get_num_threads(), "torch": torch.__version__, "transformers": transformers.__version__,
     }
 
 
 def yaml_fragment(res: dict, model: str) -> str:
     """The analytic backend's three overhead fields, each with how it was measured."""
-    how = (f"{res['what']} of one decode step, torch profiler, Hugging Face GPT2LMHeadModel eager "
+    how = (f"{res['what']} of one decode step, torch profiler, Hugging Face {res['architecture']} eager "
            f"({res['dtype']}, torch {res['torch']}, transformers {res['transformers']}, {res['threads']} threads)")
     return (f"kernels_per_layer: {res['ops_per_layer']}    # measured: {how}, 2-layer minus 1-layer model\n"
             f"kernels_per_token: {res['ops_per_token']}    # measured: the same, outside the layers\n"

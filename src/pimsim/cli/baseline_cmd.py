@@ -167,7 +167,7 @@ def _update_csv(path: Path, res: dict, source: str) -> None:
 def torch_host_params_cmd(args) -> int:
     from pimsim.baselines.hf_ops import torch_host_params, yaml_fragment
 
-    workload = _gpt2_shaped(resolve_workload(args.model))
+    workload = resolve_workload(args.model)
     res = torch_host_params(workload.model, args.device, args.dtype, args.tokens, args.threads)
     text = yaml_fragment(res, workload.name)
     if args.yaml:
