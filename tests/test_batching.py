@@ -159,3 +159,15 @@ def test_generation_defaults_keep_old_hashes():
     gen = Generation(prompt_tokens=1, output_tokens=1, batch=1, dtype="bf16")
     assert gen.model_dump(exclude_defaults=True) == {"prompt_tokens": 1, "output_tokens": 1, "batch": 1,
                                                      "dtype": "bf16"}
+
+
+def test_run_takes_the_batch_and_the_kv_cache_from_the_command_line(tmp_path, capsys, monkeypatch):
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--model", "tiny", "--batch", "3", "--kv-cache", "run", "--prompt-tokens", "2",
+                 "--output-tokens", "2", "--json"]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert line["batch"] == 3 and line["forward_passes"] == 3
+    assert main(["run", "--model", "gpt2-xl", "--batch", "64", "--prompt-tokens", "1", "--output-tokens", "1"]) == 2
+    assert "(or reserve the KV cache for the run's tokens only: --kv-cache run)" in capsys.readouterr().err

@@ -9,6 +9,7 @@ from pimsim.config.dram import resolve_dram
 from pimsim.config.hw import build_hwconfig
 from pimsim.config.presets import preset_names
 from pimsim.config.timing import ns_to_cycles
+from pimsim.config.yamlio import load_yaml
 from pimsim.errors import PimsimError
 
 GDDR6 = "hwconfigs/dram/gddr6-x16-14gbps.yaml"
@@ -117,3 +118,11 @@ def test_config_without_density_check_uses_null():
     hw = build_hwconfig({"name": "n", "dram": {"preset": "gddr6-x16-14gbps", "device_density_mbit": None,
                                                "rows": 1000}, "energy": {"preset": "gddr6"}}, "t")
     assert hw.dram.rows == 1000
+
+
+@pytest.mark.parametrize("value", [1.797693134862316e+305, float("inf"), float("nan"), -1.0])
+def test_an_absurd_timing_in_ns_is_a_one_line_error(value):
+    data = load_yaml("hwconfigs/pimgpt.yaml")
+    data["dram"]["timing"] = {"t_rp_ns": value}
+    with pytest.raises(PimsimError, match=r"dram.timing.t_rp_ns: expected a time from 0 to 1e\+09 ns"):
+        build_hwconfig(data, "fuzz.yaml")

@@ -130,10 +130,11 @@ class Result:
         return Path(folder)
 
 
-def workload_of(model: Union[str, Path, Workload], prompt_tokens=None, output_tokens=None) -> Workload:
+def workload_of(model: Union[str, Path, Workload], prompt_tokens=None, output_tokens=None, batch=None,
+                kv_cache=None) -> Workload:
     if isinstance(model, Workload):
         return model
-    return resolve_workload(str(model), prompt_tokens, output_tokens)
+    return resolve_workload(str(model), prompt_tokens, output_tokens, batch, kv_cache)
 
 
 def trace_workload(path: Union[str, Path]) -> tuple[Workload, list, str]:
@@ -153,24 +154,27 @@ def simulate(hw: HwLike = None, model: Union[str, Path, Workload] = "gpt2-small"
              prompt_tokens: Optional[int] = None, output_tokens: Optional[int] = None,
              overrides: Optional[dict[str, Any]] = None, *, ops: Union[str, Path, None] = None,
              cache: CacheLike = True, timeline: bool = False,
-             progress: Optional[Callable[[int, int], None]] = None) -> Result:
+             progress: Optional[Callable[[int, int], None]] = None, batch: Optional[int] = None,
+             kv_cache: Optional[str] = None) -> Result:
     """Simulate a whole generation of ``model`` (a shipped name, a workload YAML or a Workload) on
     ``hw`` (a config path, a HwConfig, or None for PIM-GPT), as ``pimsim run`` does.
 
     ``ops``: an op trace (JSON Lines, pimsim.workload.optrace) to simulate instead of ``model``.
     ``cache``: where results are looked up and stored (see :func:`result_cache`). ``timeline``:
     keep every step record (``res.run.extra["records"]``, for a timeline); it always simulates.
-    ``progress(i, n)`` is called after each forward pass that is simulated."""
+    ``progress(i, n)`` is called after each forward pass that is simulated. ``batch`` and ``kv_cache``
+    replace the workload's generation settings (sequences in lockstep; KV cache for the whole
+    ``context`` or the ``run``'s tokens)."""
     from pimsim.sim.generation import check_dtype
 
     config = hw_config(hw, overrides)
     passes = digest_of = None
     if ops is not None:
-        if prompt_tokens is not None or output_tokens is not None:
-            raise PimsimError("token counts come from the op trace", where="--ops")
+        if any(v is not None for v in (prompt_tokens, output_tokens, batch, kv_cache)):
+            raise PimsimError("token counts and the batch come from the op trace", where="--ops")
         workload, passes, digest_of = trace_workload(ops)
     else:
-        workload = workload_of(model, prompt_tokens, output_tokens)
+        workload = workload_of(model, prompt_tokens, output_tokens, batch, kv_cache)
         written = str(model) if isinstance(model, (str, Path)) else ""
         check_dtype(config, workload, written if written.endswith((".yaml", ".yml", ".json")) else f"workloads/{workload.name}.yaml")
     for section in ("pim", "asic", "sim"):

@@ -38,6 +38,10 @@ def register(sub) -> None:
                           "example: workloads/traces/tiny-ops.jsonl; --write-ops makes one)")
     p.add_argument("--prompt-tokens", type=int, help="prompt tokens (default: the workload's own, 64)")
     p.add_argument("--output-tokens", type=int, help="generated tokens (default: the workload's own, 64)")
+    p.add_argument("--batch", type=int, help="sequences decoding in lockstep (default: the workload's own, 1)")
+    p.add_argument("--kv-cache", choices=("context", "run"),
+                   help="reserve each sequence's KV cache for the model's whole context or only this run's tokens "
+                        "(default: the workload's own, context)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="override a hardware config field (repeatable), e.g. asic.clock_mhz=100")
     p.add_argument("--out", help="run folder (default: reports/runs/<model>-<hw>-<run_hash>)")
@@ -69,10 +73,12 @@ def run(args) -> int:
             check_file(path, flag)
     if args.write_ops and args.ops:
         raise PimsimError("the run already comes from an op trace", where="--write-ops")
-    workload = None if args.ops else workload_of(_model(args), args.prompt_tokens, args.output_tokens)
+    workload = None if args.ops else workload_of(_model(args), args.prompt_tokens, args.output_tokens, args.batch,
+                                                 args.kv_cache)
     show = not args.json and sys.stdout.isatty()
     kwargs = dict(ops=args.ops, cache=not args.no_cache, timeline=bool(args.timeline),
-                  prompt_tokens=args.prompt_tokens, output_tokens=args.output_tokens)
+                  prompt_tokens=args.prompt_tokens, output_tokens=args.output_tokens, batch=args.batch,
+                  kv_cache=args.kv_cache)
     model = _model(args)
     if show:
         with Progress(TextColumn("simulating {task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),

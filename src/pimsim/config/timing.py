@@ -77,6 +77,7 @@ extend_params([
 # Shorthands that set two parameters at once (standards with a single tRCD).
 ALIASES: dict[str, tuple[str, ...]] = {"nRCD": ("nRCDRD", "nRCDWR"), "t_rcd_ns": ("nRCDRD", "nRCDWR")}
 
+MAX_NS = 1e9  # a timing above one second is a typo, not a DRAM
 _GUARD_PS = 974  # JESD21-C rounding guard band, in thousandths of a cycle
 
 
@@ -135,8 +136,9 @@ def resolve_timing(raw: dict[str, Any], tck_ns: float, where: str, key: str = "d
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise PimsimError(f"expected a number, got {value!r}", where=where, key=f"{key}.{orig}")
         if orig.endswith("_ns"):
-            if value < 0:
-                raise PimsimError(f"expected a non-negative time, got {value}", where=where, key=f"{key}.{orig}")
+            if not 0 <= value <= MAX_NS:  # also refuses nan and inf
+                raise PimsimError(f"expected a time from 0 to {MAX_NS:g} ns, got {value}", where=where,
+                                  key=f"{key}.{orig}")
             cycles = ns_to_cycles(float(value), tck_ns)
         else:
             if not isinstance(value, int):

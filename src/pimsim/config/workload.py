@@ -59,6 +59,7 @@ NORMS = ("layernorm", "rmsnorm")
 MLPS = ("gelu", "relu", "swiglu")
 BIASES = ("all", "qkv", "none")
 POSITIONS = ("learned", "rotary")
+KV_CACHES = ("context", "run")
 
 
 FAMILY_FIELDS = ("kv_heads", "norm", "mlp", "bias", "positions", "rotary_dims", "parallel_residual",
@@ -348,13 +349,15 @@ def _check_fits(workload: Workload, prompt: int, output: int, where: str, key: s
 
 
 def resolve_workload(name_or_path: str, prompt_tokens: Optional[int] = None,
-                     output_tokens: Optional[int] = None) -> Workload:
+                     output_tokens: Optional[int] = None, batch: Optional[int] = None,
+                     kv_cache: Optional[str] = None) -> Workload:
     """A shipped workload by name, a YAML file by path, or a Hugging Face ``config.json`` by path
     (``hf_workload``), with token-count overrides applied.
 
     ``prompt_tokens`` and ``output_tokens`` (``--prompt-tokens``, ``--output-tokens``) replace the
     file's defaults when given. Prompt must be >= 1, output >= 0, and prompt + output must fit the
-    model's context; violations are one-line PimsimErrors naming the flag and the limits.
+    model's context; violations are one-line PimsimErrors naming the flag and the limits. ``batch``
+    and ``kv_cache`` (``--batch``, ``--kv-cache``) replace the generation's own likewise.
     """
     path = _locate(name_or_path)
     workload = hf_workload(path) if path.suffix == ".json" else load_workload(path)
@@ -366,6 +369,14 @@ def resolve_workload(name_or_path: str, prompt_tokens: Optional[int] = None,
     if output_tokens is not None:
         gen["output_tokens"] = _check_count(output_tokens, "--output-tokens", 0)
         flags.append("--output-tokens")
+    if batch is not None:
+        gen["batch"] = _check_count(batch, "--batch", 1)
+        flags.append("--batch")
+    if kv_cache is not None:
+        if kv_cache not in KV_CACHES:
+            raise PimsimError(f"expected one of {', '.join(KV_CACHES)}, got {kv_cache!r}", where="--kv-cache")
+        gen["kv_cache"] = kv_cache
+        flags.append("--kv-cache")
     if not flags:
         return workload
     _check_fits(workload, gen["prompt_tokens"], gen["output_tokens"], where=" and ".join(flags))

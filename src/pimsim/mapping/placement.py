@@ -109,6 +109,8 @@ def place_model(model: ModelShape, geo: Geometry, name: str = "model", where: st
                      if _lay_out(model, replace(geo, channels=c), need, batch, span)[2] <= geo.rows), None)
         hint = (f"; {fits} channels hold it (--set dram.channels={fits})" if fits is not None
                 else f"; not even {MAX_CHANNELS_SUGGESTED} channels hold it")
+        if kv_tokens is None:
+            hint += " (or reserve the KV cache for the run's tokens only: --kv-cache run)"
         caches = f"a {span}-token KV cache" if batch == 1 else f"{batch} KV caches of {span} tokens"
         raise PimsimError(
             f"{name} does not fit: weights and {caches} need {row} rows per bank "
