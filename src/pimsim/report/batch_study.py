@@ -57,7 +57,7 @@ def crossovers(table: pd.DataFrame) -> dict[tuple[str, str], int | None]:
 
 def batch_figure(table: pd.DataFrame, folder: Path) -> list[Path]:
     """Speedup over each GPU against batch, one panel per model, the crossovers marked."""
-    from pimsim.report.figures import FIGSIZE, GREYS, MARKERS, log_ticks, plt, save_figure
+    from pimsim.report.figures import FIGSIZE, GREYS, MARKERS, PLAIN, log_ticks, plt, save_figure
 
     models = list(dict.fromkeys(table["model"]))
     fig, axes = plt.subplots(1, len(models), figsize=(FIGSIZE[0] * 1.3, FIGSIZE[1]), sharey=True, squeeze=False)
@@ -72,6 +72,7 @@ def batch_figure(table: pd.DataFrame, folder: Path) -> list[Path]:
                 ax.axvline(at, color=GREYS[j], linestyle=":", linewidth=1)
         ax.axhline(1.0, color="black", linewidth=0.8)
         ax.set_xscale("log", base=2)
+        ax.xaxis.set_major_formatter(PLAIN)
         ax.set_yscale("log")
         log_ticks(ax.yaxis)
         ax.set_xlabel("batch (sequences)")
