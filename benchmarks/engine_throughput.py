@@ -6,9 +6,17 @@ The program is what a large GEMV becomes on one PIM-GPT channel: input
 chunks into the global buffer, then all-bank row bursts (ACT16, 64 MAC16,
 RDMAC, PREA), with all-bank refresh. A macro-command counts as the single
 commands it stands for. The fast engine runs the whole program (>= 10 M
-column commands) with reuse of identical work off (closed-form runs only)
-and on (periodic bursts and refreshes reused); the per-command reference
-engine runs a shorter prefix of the same stream. Medians of K repeats.
+column commands) with reuse of identical work off and on; the per-command
+reference engine runs a shorter prefix of the same stream. Medians of K
+repeats.
+
+Reuse off: nothing learnt carries from one macro-command to the next, so
+every chunk's row bursts are worked out from scratch. Within one macro the
+closed forms still apply: runs of identical commands, units jumped by their
+period up to the next refresh, the units a refresh interrupts simulated once
+for all the refresh phases (and cut positions along a run) that go the same
+way, and cycles of refresh intervals jumped whole (pimsim.pim.bursts). Reuse
+on: outcomes also carry across macros and programs (the same chunk, again).
 """
 
 from __future__ import annotations

@@ -13,11 +13,15 @@ once:
   where a refresh falls due), and periodic all-bank row bursts skipped in
   bulk: once the engine's canonical state repeats from one burst to the next,
   every further burst before the next refresh is the same burst shifted by
-  its period, so the state, counts and times are advanced exactly. A refresh
-  that interrupts such a stream is simulated once per (state, cycles until
-  due) and its outcome reused whenever the stream returns to that state;
-  with ``reuse`` these results carry across macro-commands (the same GEMV in
-  every layer and token), without it they are forgotten at each macro.
+  its period, so the state, counts and times are advanced exactly. The
+  bursts a refresh interrupts are simulated until the state is steady again,
+  and the outcome holds for every refresh phase (cycles until due) for which
+  each look at the due time would have had the same answer, the cut of a run
+  moving along it where nothing after the run can tell (``pimsim.pim.due``,
+  ``pimsim.dram.cut``). When the stream meets a refresh again in the same
+  state at the same phase, the stretch between is a cycle, jumped whole.
+  With ``reuse`` these results carry across macro-commands (the same GEMV in
+  every layer and token); without it they are forgotten at each macro.
 
 Time is attributed to categories (vmm, transfer, refresh) by the gap each
 command closes since the previous one, so the categories of a step sum to
@@ -30,9 +34,12 @@ import copy
 
 from pimsim.dram.commands import RANK
 from pimsim.dram.engine import Engine
+from pimsim.dram.fast_engine import FastEngine
 from pimsim.dram.refresh import make_refresh
 from pimsim.dram.spec import DramSpec
 from pimsim.mapping.macro import REFRESH, MacRows, Program, Run, known_signature, program_signature
+from pimsim.pim.bursts import RowBursts
+from pimsim.pim.due import DueWindow
 
 ENGINES: dict[str, type["Channel"]] = {}
 
@@ -48,9 +55,11 @@ def register(name: str):
 class Channel:
     """One channel (rank 0). ``spec`` describes a single channel."""
 
+    engine_class: type[Engine] = Engine
+
     def __init__(self, spec: DramSpec, keep_log: bool = False) -> None:
         self.spec = spec
-        self.engine = Engine(spec, keep_log=keep_log)
+        self.engine = self.engine_class(spec, keep_log=keep_log)
         self.refresh = make_refresh(spec)[0]
         self.ids = spec.cmd_id
         p = spec.params
@@ -105,7 +114,7 @@ class Channel:
                     ids[run.reopen] if run.reopen else -1, run.category)
 
     # -- issuing -------------------------------------------------------------
-    def batch(self, cmd: int, t: int, count: int) -> tuple[int, int]:
+    def batch(self, cmd: int, addr, t: int, count: int) -> tuple[int, int]:
         """How many copies of ``cmd`` to issue at once from ``t``, and their spacing."""
         raise NotImplementedError
 
@@ -121,12 +130,12 @@ class Channel:
                 self._switch(cmd, addr, category)
                 continue
             t = max(self.floor, eng.earliest(cmd, addr))
-            if self.refresh.next_due <= t:
+            if self._due_by(t):
                 self._refresh()
                 if info.effect == "close" and not info.data and not eng.open_banks(info.level, addr):
                     return  # a precharge the refresh has done already
                 continue
-            n, step = self.batch(cmd, t, count)
+            n, step = self.batch(cmd, addr, t, count)
             eng.issue(cmd, addr, t, row=row, col=col, count=n, interval=step)
             self._account(t + (n - 1) * step, info.data, category)
             count -= n
@@ -136,7 +145,7 @@ class Channel:
         (as the AiM controller does), unless a refresh falls due first."""
         eng = self.engine
         t = max(self.floor, eng.earliest(self.switch, addr), eng.earliest(cmd, addr))
-        if self.refresh.next_due <= t:
+        if self._due_by(t):
             self._refresh()
             return
         eng.issue(self.switch, addr, t)
@@ -170,17 +179,27 @@ class Channel:
 
     def _refresh(self) -> None:
         eng, pol = self.engine, self.refresh
-        due = pol.next_due
         while True:
             cmd, addr = pol.next_command(eng)
-            t = max(due, eng.earliest(cmd, addr))
+            t = eng.earliest(cmd, addr)
             if eng.needs_switch(cmd):  # refresh is an array command: switch once it could go
                 cmd, t = self.switch, max(t, eng.earliest(self.switch, addr))
+            t = self._from_due(t)
             eng.issue(cmd, addr, t)
             pol.on_issue(cmd)
             self._account(t, "", REFRESH)
             if self.spec.commands[cmd].refresh:
                 return
+
+    # -- the refresh's due time: every look at it goes through these two (and ``batch``) ------------
+    def _due_by(self, t: int) -> bool:
+        """Whether the next refresh falls due by cycle ``t``."""
+        return self.refresh.next_due <= t
+
+    def _from_due(self, t: int) -> int:
+        """The later of ``t`` and the next refresh's due time (when a refresh command may go)."""
+        due = self.refresh.next_due
+        return t if t >= due else due
 
     def _account(self, t_last: int, data: str, category: str) -> None:
         if t_last > self.mark:
@@ -207,13 +226,15 @@ class Channel:
 class ReferenceChannel(Channel):
     """Every DRAM command issued on its own (the ground truth)."""
 
-    def batch(self, cmd: int, t: int, count: int) -> tuple[int, int]:
+    def batch(self, cmd: int, addr, t: int, count: int) -> tuple[int, int]:
         return 1, 0
 
 
 @register("fast")
-class FastChannel(Channel):
+class FastChannel(RowBursts, Channel):
     """Runs in closed form; periodic row bursts and the refreshes that interrupt them reused exactly."""
+
+    engine_class = FastEngine
 
     def __init__(self, spec: DramSpec, keep_log: bool = False, reuse: bool = True,
                  shared: dict | None = None) -> None:
@@ -225,19 +246,47 @@ class FastChannel(Channel):
         self._ids: dict[tuple, int] = cache.setdefault("ids", {})  # canonical states, interned
         # (state, burst shape) -> (period, commands per burst, time per burst) once seen to repeat
         self._periodic: dict[tuple, tuple] = cache.setdefault("periodic", {})
-        # (state, shape, cycles until the refresh is due, refresh rotation) -> two bursts' outcome
-        self._memo: dict[tuple, tuple] = cache.setdefault("memo", {})
+        # (state, shape, refresh rotation) -> [(phases lo..hi, slide, units, their outcome)]: the units
+        # a refresh interrupts, for every refresh phase (cycles until due) that goes the same way
+        self._memo: dict[tuple, list] = cache.setdefault("memo", {})
         # (program signature, entry state[, refresh phase, rotation]) -> the program's outcome
         self._programs: dict[tuple, tuple] = cache.setdefault("programs", {})
         self._sigs: dict[int, tuple] = cache.setdefault("signatures", {})  # id(program) -> (program, signature)
         self._after = None  # (interned end-state id, mark) of the program that produced the current state
+        self._watch: DueWindow | None = None  # while recording which due times go the same way
 
-    def batch(self, cmd: int, t: int, count: int) -> tuple[int, int]:
+    def batch(self, cmd: int, addr, t: int, count: int) -> tuple[int, int]:
         step = self.engine.self_interval(cmd)
-        if step is None or count == 1:
-            return 1, 0
-        fit = (self.refresh.next_due - t - 1) // step + 1  # copies issued before the refresh falls due
-        return max(1, min(count, fit)), step
+        closed = step is not None and count > 1  # a run in closed form
+        due = self.refresh.next_due
+        n = max(1, min(count, (due - t - 1) // step + 1)) if closed else 1  # copies before the refresh
+        watch = self._watch
+        if watch is not None:
+            completes = self.completion.get(self.spec.commands[cmd].data, 1)
+            if watch.resumes(cmd, count):  # the run a refresh cut resumes
+                # (the completion pending must become the run's own, wherever the cut lies)
+                later = (t + (count - 1) * step + completes - self.done - 1) // step if step else 0
+                watch.resume(n == count, later)
+                self.engine.resume_cut()
+            elif closed and n < count and due == watch.first and watch.cut is None:  # the refresh cuts it
+                # (the completion pending before the run must be below its copies' before the cut)
+                watch.cut_run(cmd, t, step, n, count, (self.done - completes - t) // step + 2)
+                self.engine.begin_cut(step)
+            if closed:
+                watch.fit(due, t, count, step)
+        return (n, step) if closed else (1, 0)
+
+    def _due_by(self, t: int) -> bool:
+        due = self.refresh.next_due
+        if self._watch is not None:
+            self._watch.due_by(due, t)
+        return due <= t
+
+    def _from_due(self, t: int) -> int:
+        due = self.refresh.next_due
+        if self._watch is not None:
+            self._watch.from_due(due, t)
+        return t if t >= due else due
 
     def run(self, program: Program, start: int) -> int:
         """Reuse a program's outcome when it has run before from the same state at the same
@@ -322,9 +371,16 @@ class FastChannel(Channel):
 
         Taken at the earlier of now and the next refresh's due time: an overdue refresh is issued
         in the past (at or after its due time), so what is pending after that time matters too.
-        (The memo keys carry the refresh phase, which fixes where that base lies.)"""
+        (Taken within a recorded stretch, the base pins the refresh phase: see ``DueWindow.pin``.)"""
         done_rel = self.done - self.mark if self.done > self.mark else 0
-        key = (self.engine.canonical(min(self.mark, self.refresh.next_due)), done_rel, self.done_cat)
+        if self._watch is not None and self._watch.frame is not None:
+            self._watch.abandon()
+        now = self.mark
+        if self._due_by(now):
+            if self._watch is not None:
+                self._watch.pin()
+            now = self.refresh.next_due
+        key = (self.engine.canonical(now), done_rel, self.done_cat)
         return self._ids.setdefault(key, len(self._ids))
 
     def _jump(self, delta: int, counts: tuple, times: tuple, times_n: int) -> None:
@@ -344,51 +400,3 @@ class FastChannel(Channel):
         counts = tuple((i, c - c0) for i, (c, c0) in enumerate(zip(self.engine.counts, counts0)) if c != c0)
         times = tuple((k, self.time[k] - time0[k]) for k in self.time if self.time[k] != time0[k])
         return self.mark - mark0, counts, times
-
-    def _mac_rows(self, m: MacRows) -> None:
-        """Row units in closed form: simulate until a unit repeats, then jump to the next refresh;
-        a refresh that interrupts the stream is simulated once per (state, phase) and reused.
-        Units of the macro's regular shape go this way; a shorter or open-ended last unit runs as is."""
-        if not self.reuse:
-            for cache in (self._ids, self._periodic, self._memo):
-                cache.clear()
-        shape = m.unit_shape(0)
-        u, units = 0, m.units()
-        end = units if m.unit_shape(units - 1) == shape else units - 1
-        state = self._state()
-        pol = self.refresh
-        while u < end:
-            known = self._periodic.get((state, shape))
-            memo_key = None
-            if known is not None:
-                period, counts, times = known
-                skip = min(end - u, (pol.next_due - self.mark - 1) // period)
-                if skip > 0:  # units that end before the refresh falls due: the same unit, shifted
-                    self._jump(period, counts, times, skip)
-                    u += skip
-                    continue
-                if end - u >= 2:  # the refresh falls in the next unit: reuse or record the pair
-                    memo_key = (state, shape, pol.next_due - self.mark, pol.position())
-                    hit = self._memo.get(memo_key)
-                    if hit is not None:
-                        self._jump(*hit, 1)
-                        pol.skip_one()
-                        u += 2
-                        continue
-            mark0, refs0, counts0, time0 = self.mark, pol.issued, list(self.engine.counts), dict(self.time)
-            for run in m.unit(u):
-                self.run_run(run)
-            u += 1
-            if memo_key is not None:
-                for run in m.unit(u):
-                    self.run_run(run)
-                u += 1
-            after = self._state()
-            if after == state and pol.issued == refs0 and memo_key is None:
-                self._periodic[(state, shape)] = self._measure(mark0, counts0, time0)
-            elif after == state and pol.issued == refs0 + 1 and memo_key is not None:
-                self._memo[memo_key] = self._measure(mark0, counts0, time0)
-            state = after
-        for u in range(end, units):
-            for run in m.unit(u):
-                self.run_run(run)
