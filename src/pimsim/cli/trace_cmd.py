@@ -9,9 +9,6 @@ from pimsim.cli import COMMANDS
 
 import json
 
-from rich.console import Console
-from rich.table import Table
-
 from pimsim.api.traces import FORMATS, trace
 
 
@@ -58,6 +55,9 @@ def run(args) -> int:
             ("DRAM energy", f"{metrics['energy_pj'] / 1e6:,.3f} uJ"),
         ]
         rows.append(("wall time", f"{metrics['wall_s']:.2f} s ({rate:,.0f} req/s)"))
+    from rich.console import Console  # only the table needs it
+    from rich.table import Table
+
     rows.append(("hashes", f"run_hash {metrics['run_hash']}, hw_hash {metrics['hw_hash']} (pimsim {metrics['pimsim']})"))
     table = Table(title=title, show_header=False)
     for k, v in rows:

@@ -217,6 +217,36 @@ class Engine:
             for j in range(count):
                 self.log.append((first + j * interval, c.name, *addr, row, col))
 
+    def resolved_writes(self, cmd: int, addr: Addr, min_latency: int | None = None) -> tuple[tuple, tuple]:
+        """The table writes ``issue`` makes for one ``cmd`` at ``addr``, resolved to the rows they touch.
+
+        ``plain``: ``(row, following, latency)``: row[following] rises to the issue cycle + latency.
+        ``windowed``: ``(history, window, ((row, following, latency), ...))``: the issue cycle joins
+        ``history`` (the engine's own record of the rule's recent issues); once it holds ``window``
+        cycles, each row[following] rises to its oldest + latency. Plain writes with a latency
+        below ``min_latency`` are left out (for callers that know they cannot bind). The rows are
+        the engine's own lists: valid until ``snapshot``, ``load`` or ``clone`` replace them.
+        """
+        lvl = self.commands[cmd].level
+        p = self.path(addr)
+        self._own()
+        plain, windowed = [], []
+        for rl, sibling, window, rule_index, updates in self._plan[cmd]:
+            if sibling:
+                if lvl < rl:
+                    continue
+                nodes = [n for n in self._span(rl - 1, p[rl - 1], rl) if n != p[rl]]
+            else:
+                nodes = [p[rl]]
+            for node in nodes:
+                row = self.next_ok[rl][node]
+                if window > 1:
+                    entry = self._window.setdefault((rule_index, rl, node), (deque(maxlen=window), updates[0][1]))
+                    windowed.append((entry[0], window, tuple((row, f, lat) for f, lat in updates)))
+                else:
+                    plain.extend((row, f, lat) for f, lat in updates if min_latency is None or lat >= min_latency)
+        return tuple(plain), tuple(windowed)
+
     def self_interval(self, cmd: int) -> int | None:
         """Cycles the rules force between back-to-back copies of ``cmd`` at one address
         (None when a rolling-window rule binds ``cmd`` to itself, so runs cannot be closed-form)."""

@@ -14,6 +14,11 @@ if the bank is closed. A read is done when its data has returned
 Time never ticks: when nothing can issue, the clock jumps to the earliest
 cycle at which a command becomes legal, a request can enter, or a refresh
 falls due.
+
+Two controllers apply these rules. The reference here issues every command
+through the engine's checked ``issue`` and can keep the command log; the
+fast path (``pimsim.traces.fast_controller``, the default) gives the same
+results to the cycle with less work per cycle.
 """
 
 from __future__ import annotations
@@ -28,15 +33,17 @@ from pimsim.dram.engine import Engine
 from pimsim.dram.refresh import make_refresh
 from pimsim.dram.spec import DramSpec
 from pimsim.errors import PimsimError
+from pimsim.traces.fast_controller import FastController
 from pimsim.traces.mapping import parse_mapping
 from pimsim.traces.reader import Trace
 
 INF = float("inf")
 
-# Scheduler: priority key of a ready candidate (smaller wins).
+# Scheduler: priority key of a ready candidate (smaller wins); MISS is above any request's index.
+MISS = 1 << 62
 SCHEDULERS = {
-    "frfcfs": lambda is_hit, idx: (not is_hit, idx),  # row hits first, then oldest
-    "fcfs": lambda is_hit, idx: (False, idx),  # oldest first
+    "frfcfs": lambda is_hit, idx: idx if is_hit else MISS + idx,  # row hits first, then oldest
+    "fcfs": lambda is_hit, idx: idx,  # oldest first
 }
 PAGE_POLICIES = ("open", "closed")  # closed: auto-precharge when no queued request hits the row
 
@@ -60,10 +67,19 @@ def _registered(value: str, known, key: str, where: str) -> None:
                           where=where, key=key)
 
 
+CONTROLLERS = ("fast", "reference")  # the same results; the reference issues through the checked engine
+
+
 def run_trace(spec: DramSpec, ctrl: ControllerConfig, trace: Trace, where: str = "",
-              keep_log: bool = False) -> TraceResult:
+              keep_log: bool = False, controller: str | None = None) -> TraceResult:
+    """Serve ``trace`` (``controller``: "fast", or "reference", the per-command path every other is
+    proven against; default "reference" when ``keep_log`` asks for the command log, else "fast")."""
     _registered(ctrl.scheduler, SCHEDULERS, "controller.scheduler", where)
     _registered(ctrl.page_policy, PAGE_POLICIES, "controller.page_policy", where)
+    controller = controller or ("reference" if keep_log else "fast")
+    if controller not in CONTROLLERS or (keep_log and controller != "reference"):
+        raise ValueError(f"controller {controller!r} (keep_log={keep_log}): expected one of {CONTROLLERS}, "
+                         "and the reference when the log is kept")
     mapping = parse_mapping(ctrl.address_mapping, spec.cfg, where)
     over = (trace.addr >> np.uint64(mapping.total_bits)) != 0
     if over.any():
@@ -75,17 +91,29 @@ def run_trace(spec: DramSpec, ctrl: ControllerConfig, trace: Trace, where: str =
     fan = spec.fanout
     rank_flat = f["ch"] * fan[1] + f["ra"]
     bank_flat = (rank_flat * fan[2] + f["bg"]) * fan[3] + f["ba"]
-    return _Controller(spec, ctrl, keep_log).run(
-        f["ch"].tolist(), bank_flat.tolist(), f["ro"].tolist(), f["co"].tolist(),
-        trace.is_write.tolist(), trace.arrival.tolist())
+    key, closed = SCHEDULERS[ctrl.scheduler], ctrl.page_policy == "closed"
+    if controller == "fast":
+        ctl = FastController(spec, ctrl.queue_depth, key, closed)
+    else:
+        ctl = _Controller(spec, ctrl.queue_depth, key, closed, keep_log)
+    write = trace.is_write.tolist()
+    done, row_hits, lat_sum = ctl.run(f["ch"].tolist(), bank_flat.tolist(), f["ro"].tolist(), f["co"].tolist(),
+                                      write, trace.arrival.tolist())
+    counts = {cmd.name: ctl.eng.counts[i] for i, cmd in enumerate(spec.commands)}
+    n = len(write)
+    reads = n - sum(write)
+    ref_cycles = counts["REFab"] * spec.params["nRFC"] + counts["REFpb"] * spec.params["nRFCpb"]
+    return TraceResult(done, n, reads, n - reads, counts, row_hits, lat_sum, ref_cycles, ctl.eng.log)
 
 
 class _Controller:
-    def __init__(self, spec: DramSpec, ctrl: ControllerConfig, keep_log: bool) -> None:
+    """The per-command reference: every command through the engine's checked ``issue``."""
+
+    def __init__(self, spec: DramSpec, depth: int, key, closed_page: bool, keep_log: bool) -> None:
         self.spec = spec
-        self.depth = ctrl.queue_depth
-        self.key = SCHEDULERS[ctrl.scheduler]
-        self.closed_page = ctrl.page_policy == "closed"
+        self.depth = depth
+        self.key = key
+        self.closed_page = closed_page
         self.eng = Engine(spec, keep_log=keep_log)
         self.refresh = make_refresh(spec)
         ids = spec.cmd_id
@@ -112,7 +140,8 @@ class _Controller:
         level = self.spec.commands[cmd].level
         return self.spec.bank_span(level, addr)
 
-    def run(self, chan, bank, row, col, write, arrival) -> TraceResult:
+    def run(self, chan, bank, row, col, write, arrival) -> tuple[int, int, int]:
+        """Serve every request; returns (cycle the last one is done, row hits, sum of read latencies)."""
         eng, spec = self.eng, self.spec
         n = len(chan)
         n_ch = spec.cfg.channels
@@ -229,7 +258,4 @@ class _Controller:
             if wake == INF:
                 raise RuntimeError("trace controller stalled with requests pending")
             now = max(now + 1, int(wake))
-        counts = {cmd.name: eng.counts[i] for i, cmd in enumerate(spec.commands)}
-        reads = sum(1 for w in write if not w)
-        ref_cycles = counts["REFab"] * spec.params["nRFC"] + counts["REFpb"] * spec.params["nRFCpb"]
-        return TraceResult(done, n, reads, n - reads, counts, row_hits, lat_sum, ref_cycles, eng.log)
+        return done, row_hits, lat_sum
