@@ -199,3 +199,13 @@ def test_transformers_builds_each_family_with_exactly_our_parameter_count(family
     offset = 2 * 64 if family == "opt" else 0  # OPT's two offset position rows
     assert sum(p.numel() for p in built.parameters()) == model.total_params + offset
     assert built.config.model_type == family
+
+
+def test_the_gpu_overhead_counts_the_kernels_of_the_models_own_family():
+    from pimsim.baselines.analytic import LAYER_OPS, layer_kernels
+    from pimsim.baselines.device import load_device, locate_device
+
+    t4 = load_device(locate_device("t4"))
+    assert layer_kernels(t4, resolve_workload("gpt2-xl").model) == t4.kernels_per_layer  # GPT-2: as calibrated
+    assert layer_kernels(t4, shape("llama-2-7b")) == pytest.approx(t4.kernels_per_layer * 55 / 39)
+    assert layer_kernels(t4, shape("opt-1.3b")) == pytest.approx(t4.kernels_per_layer * LAYER_OPS["opt"] / 39)

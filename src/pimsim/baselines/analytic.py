@@ -15,7 +15,8 @@ For every op of a forward pass (``pimsim.workload.ops``), in the device's own pr
 Time of one op = ``max(bytes / (bandwidth x bandwidth_efficiency), flops / (peak x
 compute_efficiency))``; the op counts as memory-bound when the first term wins, else as
 compute-bound. A pass adds ``kernel_overhead_us x (kernels_per_layer x layers +
-kernels_per_token)``: at batch 1, eager PyTorch launches each small kernel from Python, and that
+kernels_per_token)`` (per layer scaled to the model's family, :data:`LAYER_OPS`): at batch 1, eager
+PyTorch launches each small kernel from Python, and that
 launch and framework time dominates small models (docs/references.md, "Baseline hardware"). The overhead is *added* to the
 op time, not overlapped with it: exact on a CPU, where ops run synchronously, and an upper bound
 on a GPU, where the host may queue the next launch while a kernel runs.
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from pimsim.baselines.device import DeviceConfig
+from pimsim.config.hf_model import hf_fields
 from pimsim.config.workload import ModelShape
 from pimsim.errors import PimsimError
 from pimsim.workload.ops import ATTENTION, GEMV, Op, flops, kv_bytes, weight_bytes
@@ -111,9 +113,26 @@ def op_seconds(op: Op, device: DeviceConfig) -> tuple[float, bool]:
     return (t_mem, True) if t_mem >= t_cmp else (t_cmp, False)
 
 
+# Top-level ATen operators per decoder layer of one eager decode step, by Hugging Face family
+# (``pimsim baseline host-params --stack torch --model ...`` on a CPU, fp32, transformers 5.25, torch
+# 2.13): a device's ``kernels_per_layer`` was derived for GPT-2, and scales by the family's count.
+LAYER_OPS = {"gpt2": 39, "opt": 28, "gpt_neox": 42, "llama": 55, "mistral": 57, "qwen2": 55}
+
+
+def layer_kernels(device: DeviceConfig, model: ModelShape) -> float:
+    """Kernels one layer launches: the device's GPT-2 count, scaled to the model's family."""
+    if not model.family_changes():
+        return device.kernels_per_layer
+    try:
+        family = hf_fields(model)["model_type"]
+    except PimsimError:
+        family = "gpt2"  # a shape no family has: counted as GPT-2's layer
+    return device.kernels_per_layer * LAYER_OPS[family] / LAYER_OPS["gpt2"]
+
+
 def overhead_seconds(device: DeviceConfig, model: ModelShape) -> float:
     """Launch/framework time of one forward pass: per-kernel overhead x kernels per pass."""
-    kernels = device.kernels_per_layer * model.layers + device.kernels_per_token
+    kernels = layer_kernels(device, model) * model.layers + device.kernels_per_token
     return kernels * device.kernel_overhead_us * 1e-6
 
 
