@@ -13,11 +13,11 @@ Overrides are a dict of dotted config keys with typed values; errors are :class:
 with the same one-line messages as the CLI (``overrides: pim.mac_lane: unknown key ...``). Results
 come from the result cache (pimsim.cache) when it holds them; ``cache=False`` simulates anyway.
 
-Modules: runs.py (load_hw, simulate), comparisons.py (compare), sweeps.py (sweep), traces.py
+Modules: hardware.py (load_hw), runs.py (simulate), comparisons.py (compare), sweeps.py (sweep), traces.py
 (trace). Each is imported on first use.
 """
 
-_WHERE = {"load_hw": "runs", "simulate": "runs", "Result": "runs", "Metrics": "runs", "DEFAULT_HW": "runs",
+_WHERE = {"load_hw": "hardware", "simulate": "runs", "Result": "runs", "Metrics": "runs", "DEFAULT_HW": "hardware",
           "result_cache": "runs", "compare": "comparisons", "comparison_tables": "comparisons",
           "sweep": "sweeps", "SweepResult": "sweeps", "trace": "traces"}
 __all__ = list(_WHERE)

@@ -6,32 +6,15 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence, Union
 
+from pimsim.api.hardware import DEFAULT_HW, HwLike, hw_config, load_hw  # noqa: F401 (re-exported)
 from pimsim.cache.runs import Simulated, simulated
 from pimsim.cache.store import ResultCache
 from pimsim.config.hashes import digest
-from pimsim.config.hw import HwConfig, load_hwconfig
-from pimsim.config.workload import WORKLOAD_DIR, Generation, Workload, resolve_workload
+from pimsim.config.hw import HwConfig
+from pimsim.config.workload import Generation, Workload, resolve_workload
 from pimsim.errors import PimsimError
 
-DEFAULT_HW = WORKLOAD_DIR.parent / "hwconfigs" / "pimgpt.yaml"
-HwLike = Union[HwConfig, str, Path, None]
 CacheLike = Union[bool, str, Path, ResultCache, None]
-
-
-def load_hw(path: Union[str, Path, None] = None, overrides: Optional[dict[str, Any]] = None,
-            sets: Sequence[str] = ()) -> HwConfig:
-    """A validated hardware config (default: PIM-GPT, hwconfigs/pimgpt.yaml) with ``overrides`` (a
-    dict of dotted keys, typed values) and ``sets`` (``--set`` strings, ``"key=value"``)."""
-    return load_hwconfig(path or DEFAULT_HW, list(sets), overrides=overrides)
-
-
-def hw_config(hw: HwLike, overrides: Optional[dict[str, Any]] = None) -> HwConfig:
-    """``hw`` as a HwConfig: a path (None: PIM-GPT) or a HwConfig, with ``overrides`` laid over it."""
-    if isinstance(hw, HwConfig):
-        if not overrides:
-            return hw
-        return load_hwconfig(hw.source, list(hw.overrides), overrides=overrides)
-    return load_hw(hw, overrides)
 
 
 def result_cache(cache: CacheLike) -> Optional[ResultCache]:

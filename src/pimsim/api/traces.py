@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
 from pimsim import __version__
-from pimsim.api.runs import HwLike, hw_config, load_hw
+from pimsim.api.hardware import HwLike, hw_config, load_hw
 from pimsim.config.hashes import digest
 from pimsim.config.hw import HwConfig
 from pimsim.errors import PimsimError
