@@ -143,17 +143,18 @@ class PimGptMapper:
 
         def build(c: int) -> tuple:
             prog = []
-            for v, s in ((v, s // group) for v in vs for s in range(v.heads_in_channel(c) * group)):
-                # each sequence's cache; each K/V head slot once per query head of its group
-                for mchunk in range(ceil(op.context / v.seg)):
-                    tokens = min(v.seg, op.context - mchunk * v.seg)
-                    row = v.row0 + mchunk * v.rows_per_chunk + (s * fpb) // v.pack
-                    full, last = divmod(fpb, v.pack)
-                    prog.append(GbWrite(geo.bursts(min(v.pack, fpb) * tokens)))
-                    if full:
-                        prog.append(self._rows(row, full, v.pack * geo.cols(tokens), v.pack))
-                    if last:
-                        prog.append(self._rows(row + full, 1, last * geo.cols(tokens), last))
+            for vb in vs:  # each sequence's cache
+                for q in range(vb.heads_in_channel(c) * group):
+                    s = q // group  # the K/V head slot, once per query head of its group
+                    for mchunk in range(ceil(op.context / vb.seg)):
+                        tokens = min(vb.seg, op.context - mchunk * vb.seg)
+                        row = vb.row0 + mchunk * vb.rows_per_chunk + (s * fpb) // vb.pack
+                        full, last = divmod(fpb, vb.pack)
+                        prog.append(GbWrite(geo.bursts(min(vb.pack, fpb) * tokens)))
+                        if full:
+                            prog.append(self._rows(row, full, vb.pack * geo.cols(tokens), vb.pack))
+                        if last:
+                            prog.append(self._rows(row + full, 1, last * geo.cols(tokens), last))
             return tuple(prog)
 
         programs = self._per_channel(build, v.heads_in_channel)
