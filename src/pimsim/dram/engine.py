@@ -177,32 +177,21 @@ class Engine:
         if cycle + self._reach[cmd] > self.horizon:
             self.horizon = cycle + self._reach[cmd]
         nx = self.next_ok
-        for rl, sibling, window, rule_index, updates in self._plan[cmd]:
-            if sibling:
-                if lvl < rl:
+        for rl, node, window, rule_index, updates in self._targets(cmd, p):
+            if window > 1:
+                hist = self._history(rule_index, rl, node, window, updates)
+                for j in range(max(0, count - window), count):
+                    hist.append(raw_first + j * interval)
+                if len(hist) < window:
                     continue
-                nodes = [n for n in self._span(rl - 1, p[rl - 1], rl) if n != p[rl]]
+                t0 = hist[0]
             else:
-                nodes = (p[rl],)
-            for node in nodes:
-                if window > 1:
-                    key = (rule_index, rl, node)
-                    entry = self._window.get(key)
-                    if entry is None:
-                        entry = self._window[key] = (deque(maxlen=window), updates[0][1])
-                    hist = entry[0]
-                    for j in range(max(0, count - window), count):
-                        hist.append(raw_first + j * interval)
-                    if len(hist) < window:
-                        continue
-                    t0 = hist[0]
-                else:
-                    t0 = cycle
-                row_ok = nx[rl][node]
-                for f, lat in updates:
-                    t = t0 + lat
-                    if row_ok[f] < t:
-                        row_ok[f] = t
+                t0 = cycle
+            row_ok = nx[rl][node]
+            for f, lat in updates:
+                t = t0 + lat
+                if row_ok[f] < t:
+                    row_ok[f] = t
         if c.mode == "switch":
             self.mode ^= count & 1
         if c.effect != "none":
@@ -227,25 +216,39 @@ class Engine:
         below ``min_latency`` are left out (for callers that know they cannot bind). The rows are
         the engine's own lists: valid until ``snapshot``, ``load`` or ``clone`` replace them.
         """
-        lvl = self.commands[cmd].level
-        p = self.path(addr)
         self._own()
         plain, windowed = [], []
+        for rl, node, window, rule_index, updates in self._targets(cmd, self.path(addr)):
+            row = self.next_ok[rl][node]
+            if window > 1:
+                hist = self._history(rule_index, rl, node, window, updates)
+                windowed.append((hist, window, tuple((row, f, lat) for f, lat in updates)))
+            else:
+                plain.extend((row, f, lat) for f, lat in updates if min_latency is None or lat >= min_latency)
+        return tuple(plain), tuple(windowed)
+
+    def _targets(self, cmd: int, p: tuple[int, int, int, int]) -> list[tuple]:
+        """The plan of ``cmd`` at path ``p``, one entry per node it writes, in plan order:
+        (level, node, window, rule index, updates). Sibling rules write every other node under the
+        same parent, and only for commands at or below the rule's level."""
+        out = []
         for rl, sibling, window, rule_index, updates in self._plan[cmd]:
             if sibling:
-                if lvl < rl:
+                if self.commands[cmd].level < rl:
                     continue
                 nodes = [n for n in self._span(rl - 1, p[rl - 1], rl) if n != p[rl]]
             else:
                 nodes = [p[rl]]
-            for node in nodes:
-                row = self.next_ok[rl][node]
-                if window > 1:
-                    entry = self._window.setdefault((rule_index, rl, node), (deque(maxlen=window), updates[0][1]))
-                    windowed.append((entry[0], window, tuple((row, f, lat) for f, lat in updates)))
-                else:
-                    plain.extend((row, f, lat) for f, lat in updates if min_latency is None or lat >= min_latency)
-        return tuple(plain), tuple(windowed)
+            out += [(rl, node, window, rule_index, updates) for node in nodes]
+        return out
+
+    def _history(self, rule_index: int, rl: int, node: int, window: int, updates) -> deque:
+        """A rolling-window rule's record of its recent issue cycles at one node (made on first use)."""
+        key = (rule_index, rl, node)
+        entry = self._window.get(key)
+        if entry is None:
+            entry = self._window[key] = (deque(maxlen=window), updates[0][1])
+        return entry[0]
 
     def self_interval(self, cmd: int) -> int | None:
         """Cycles the rules force between back-to-back copies of ``cmd`` at one address

@@ -13,7 +13,6 @@ itself). It can also follow a refresh's cut of a run (``pimsim.dram.cut``).
 
 from __future__ import annotations
 
-from collections import deque
 from itertools import chain
 
 from pimsim.dram.commands import BANK, LEVELS
@@ -34,7 +33,7 @@ class FastEngine(Engine):
                        for lv, size in enumerate(self.sizes)]
         self._cover = [[tuple((lv2, n2) for lv2 in range(lv + 1, n) for n2 in self._span(lv, node, lv2))
                         for node in range(size)] for lv, size in enumerate(self.sizes)]
-        self._targets: dict[tuple[int, Path], list[tuple]] = {}
+        self._compiled: dict[tuple[int, Path], list[tuple]] = {}
         self._slots: dict[tuple[int, Path], tuple] = {}  # the entries an earliest cycle looks at
         self.cut: CutTracker | None = None  # while a refresh's cut of a run is followed
         self._asked: tuple | None = None  # (cmd, path, raw earliest) last asked, while the table is unchanged
@@ -107,20 +106,6 @@ class FastEngine(Engine):
             return None
         return super()._state_error(c, p, row)  # (it says why)
 
-    def _compile_targets(self, cmd: int, p: Path) -> list[tuple]:
-        """The plan of ``cmd`` at path ``p``, one entry per node written, in plan order:
-        (level, node, window, rule index, updates)."""
-        out = []
-        for rl, sibling, window, rule_index, updates in self._plan[cmd]:
-            if sibling:
-                if self.commands[cmd].level < rl:
-                    continue
-                nodes = [n for n in self._span(rl - 1, p[rl - 1], rl) if n != p[rl]]
-            else:
-                nodes = [p[rl]]
-            out += [(rl, node, window, rule_index, updates) for node in nodes]
-        return out
-
     def issue(self, cmd: int, addr: Addr, cycle: int, row: int = -1, col: int = -1, count: int = 1,
               interval: int = 0) -> None:
         c = self.commands[cmd]
@@ -150,9 +135,9 @@ class FastEngine(Engine):
         if cycle + self._reach[cmd] > self.horizon:
             self.horizon = cycle + self._reach[cmd]
         nx = self.next_ok
-        targets = self._targets.get((cmd, p))
+        targets = self._compiled.get((cmd, p))
         if targets is None:
-            targets = self._targets[(cmd, p)] = self._compile_targets(cmd, p)
+            targets = self._compiled[(cmd, p)] = self._targets(cmd, p)
         moved = None if self.cut is None or self.cut.resumed else self.cut.moved
         for rl, node, window, rule_index, updates in targets:
             if moved is not None:  # (what moves with a cut run: pimsim.dram.cut)
@@ -164,11 +149,7 @@ class FastEngine(Engine):
                         if moved.get(key, t - 1) < t:
                             moved[key] = t
             if window > 1:
-                key = (rule_index, rl, node)
-                entry = self._window.get(key)
-                if entry is None:
-                    entry = self._window[key] = (deque(maxlen=window), updates[0][1])
-                hist = entry[0]
+                hist = self._history(rule_index, rl, node, window, updates)
                 for j in range(max(0, count - window), count):
                     hist.append(raw_first + j * interval)
                 if len(hist) < window:
