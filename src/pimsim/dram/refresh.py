@@ -130,3 +130,22 @@ def make_refresh(spec: DramSpec, where: str = "") -> list[RefreshPolicy]:
         raise PimsimError(f"unknown refresh policy {name!r}" + did_you_mean(name, list(REFRESH_POLICIES)),
                           where=where, key="dram.refresh_policy")
     return [cls(spec, ch, r) for ch in range(spec.cfg.channels) for r in range(spec.cfg.ranks)]
+
+
+def due_refresh(policies, eng, now: int, rank_base: int) -> tuple:
+    """A controller's refresh look for one channel's ``policies`` at cycle ``now``: the first due
+    refresh whose next command is legal now as ``(cmd, addr, policy)`` (or None), the earliest cycle
+    worth looking again, and the ranks (numbered from ``rank_base``) a due refresh blocks."""
+    best, wake, blocked = None, float("inf"), set()
+    for pol in policies:
+        if now >= pol.next_due:
+            blocked.add(pol.rank_addr[1] + rank_base)
+            cmd, addr = pol.next_command(eng)
+            t = eng.earliest(cmd, addr)
+            if t <= now and best is None:
+                best = (cmd, addr, pol)
+            elif t < wake:
+                wake = t
+        elif pol.next_due < wake:
+            wake = pol.next_due
+    return best, wake, blocked

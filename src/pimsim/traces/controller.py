@@ -30,7 +30,7 @@ import numpy as np
 from pimsim.config.hw import ControllerConfig
 from pimsim.config.validate import did_you_mean
 from pimsim.dram.engine import Engine
-from pimsim.dram.refresh import make_refresh
+from pimsim.dram.refresh import due_refresh, make_refresh
 from pimsim.dram.spec import DramSpec
 from pimsim.errors import PimsimError
 from pimsim.traces.fast_controller import FastController
@@ -174,19 +174,9 @@ class _Controller:
             wake = INF
             # 2. each channel issues at most one command
             for c in range(n_ch):
-                blocked = set()
-                best = None
-                for pol in self.refresh[c * ranks_per_ch:(c + 1) * ranks_per_ch]:
-                    if now >= pol.next_due:
-                        blocked.add(pol.rank_addr[1] + c * ranks_per_ch)
-                        cmd, addr = pol.next_command(eng)
-                        t = eng.earliest(cmd, addr)
-                        if t <= now and best is None:
-                            best = (cmd, addr, pol)
-                        elif t < wake:
-                            wake = t
-                    elif pol.next_due < wake:
-                        wake = pol.next_due
+                best, due, blocked = due_refresh(self.refresh[c * ranks_per_ch:(c + 1) * ranks_per_ch], eng, now,
+                                                 c * ranks_per_ch)
+                wake = min(wake, due)
                 if best is not None:
                     cmd, addr, pol = best
                     eng.issue(cmd, addr, now)

@@ -33,7 +33,7 @@ from heapq import heappop, heappush
 import numpy as np
 
 from pimsim.dram.engine import Engine
-from pimsim.dram.refresh import make_refresh
+from pimsim.dram.refresh import due_refresh, make_refresh
 from pimsim.dram.spec import DramSpec
 from pimsim.traces.streak import Streak
 
@@ -218,20 +218,7 @@ class FastController:
             the first whose command is legal issues. Returns (whether one issued, the cycle to look
             again, the blocked ranks)."""
             flush_cold()
-            wake = INF
-            best = None
-            blocked = set()
-            for pol in policies[c]:
-                if now >= pol.next_due:
-                    blocked.add(pol.rank_addr[1] + c * ranks)
-                    cmd, addr = pol.next_command(eng)
-                    t = eng.earliest(cmd, addr)
-                    if t <= now and best is None:
-                        best = (cmd, addr, pol)
-                    elif t < wake:
-                        wake = t
-                elif pol.next_due < wake:
-                    wake = pol.next_due
+            best, wake, blocked = due_refresh(policies[c], eng, now, c * ranks)
             if best is None:
                 return False, wake, blocked
             cmd, addr, pol = best
