@@ -27,8 +27,8 @@ def test_tiny_model_over_its_whole_context_gives_identical_results_on_both_engin
     logs = []
 
     class LoggingSystem(System):
-        def __init__(self, hw, keep_log=False):
-            super().__init__(hw, keep_log=True)
+        def __init__(self, hw, keep_log=False, keep_records=True):
+            super().__init__(hw, keep_log=True, keep_records=keep_records)
             logs.append(self)
 
     monkeypatch.setattr(generation, "System", LoggingSystem)

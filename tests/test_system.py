@@ -96,5 +96,11 @@ def test_streamed_and_handed_off_asic_steps_schedule_alike_with_and_without_even
         for t in tokens:
             s.run(t, use_simpy=use_simpy)
         s.finish()
-        out.append(([(r.name, r.kind, r.start, r.end, r.time) for r in s.records], s.command_counts(), s.breakdown()))
+        out.append(([(r.name, r.kind, r.start, r.end, r.time) for r in s.records], s.command_counts(), s.breakdown(),
+                    s.tally, s.asic_total))
     assert out[0] == out[1]
+    lean = System(hw, keep_records=False)  # tallies only: the same totals, no records
+    for t in tokens:
+        lean.run(t)
+    lean.finish()
+    assert lean.records == [] and (lean.command_counts(), lean.breakdown(), lean.tally, lean.asic_total) == out[1][1:]

@@ -36,7 +36,8 @@ from pimsim.mapping.macro import AllBankWrite, GbWrite, MacRows, RowRead, RowWri
 from pimsim.mapping.placement import ModelPlacement, heads_per_segment, kv_name
 from pimsim.workload.ops import EMBEDS, NORMS, Op
 
-SEQUENTIAL = (*NORMS, "argmax")  # reductions over one sequence's vector: once per sequence
+SEQUENTIAL = (*NORMS, "argmax")
+ATTENTION_VECTOR = ("scale", "softmax")  # vector ops over the attended tokens: new every token  # reductions over one sequence's vector: once per sequence
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class PimGptMapper:
         self.batch = placement.batch
         self.batch_inputs = batch_inputs  # "hold" | "passes" (generation.batch_inputs)
         self._cache: dict[tuple, MappedOp] = {}
+        self._all_banks = tuple(self.geo.bank_addr(b) for b in range(self.geo.banks))
 
     # -- GEMV over a laid-out matrix --------------------------------------------
     def _mac_program(self, m: MatrixLayout, c: int, upto: Optional[int], reads_per_seg: int,
@@ -180,7 +182,7 @@ class PimGptMapper:
         vs = [self.p.values[kv_name(op.layer, "v", b)] for b in range(self.batch)]
         geo, t = self.geo, op.context - 1
         mchunk, elem = divmod(t, vs[0].seg)
-        banks = tuple(geo.bank_addr(b) for b in range(geo.banks))
+        banks = self._all_banks
 
         def build(c: int) -> tuple:
             prog = []
@@ -251,7 +253,13 @@ class PimGptMapper:
                 after = None
                 if op.kind == "scale" and pending_v is not None:
                     after = (out[-2].name,)  # the scores, not the V write
-                out.append(MappedOp(op.name, op.kind, None, self._vector_work(op), after))
+                key = ("vector", op, after)  # (the same every token, but for the attention's length)
+                mapped = self._cache.get(key)
+                if mapped is None:
+                    mapped = MappedOp(op.name, op.kind, None, self._vector_work(op), after)
+                    if op.kind not in ATTENTION_VECTOR:
+                        self._cache[key] = mapped
+                out.append(mapped)
         return out
 
 

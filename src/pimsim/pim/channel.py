@@ -302,14 +302,14 @@ class FastChannel(RowBursts, Channel):
         self._body(program, split=True)
         return self._end()
 
-    def _body(self, program: Program, split: bool) -> None:
+    def _body(self, program: Program, split: bool, sig: tuple | None = None) -> None:
+        """Run (or replay) ``program``; ``split``: a whole program, reused macro by macro where it
+        must be simulated; else ``sig`` is its signature when no row is open."""
         state = self._entry_state()
         if max(self.engine.open_row) >= 0:  # a row left open: the outcome depends on row numbers
             sig = program_signature(program, rows=True)
         elif split:
             sig = known_signature(program, self._sigs)
-        else:
-            sig = program_signature(program)
         pol = self.refresh
         phase = pol.next_due - self.mark
         calm = self._programs.get((sig, state))
@@ -321,8 +321,9 @@ class FastChannel(RowBursts, Channel):
             return self._replay(hit)
         mark0, refs0, counts0, time0 = self.mark, pol.issued, list(self.engine.counts), dict(self.time)
         if split and len(program) > 1:  # a refresh likely falls somewhere inside: reuse piece by piece
-            for macro in program:
-                self._body((macro,), split=False)
+            plain = known_signature(program, self._sigs)  # (each macro's part of it, rows aside)
+            for macro, part in zip(program, plain):
+                self._body((macro,), False, (part,))
         else:
             self.run_body(program)
         _, counts, times = self._measure(mark0, counts0, time0)

@@ -18,11 +18,11 @@ from pimsim.asic.work import AsicWork
 from pimsim.config.hw import HwConfig
 from pimsim.config.workload import Workload
 from pimsim.errors import PimsimError
-from pimsim.mapping.macro import known_signature, command_count, leading_gb_bursts, readout_profile
+from pimsim.mapping.macro import SIGNATURE_MEMO_SIZE, known_signature, command_count, leading_gb_bursts, readout_profile
 from pimsim.mapping.pimgpt import MAPPINGS, MappedOp
 from pimsim.mapping.placement import ModelPlacement, geometry, place_model
 from pimsim.sim.system import AsicStep, PimStep, Step, System
-from pimsim.workload.ops import ATTENTION, flops, forward_passes, generation_ops, memory_bytes
+from pimsim.workload.ops import ATTENTION, Op, flops, forward_passes, generation_ops, memory_bytes
 
 
 @dataclass
@@ -79,11 +79,11 @@ def to_steps(mapped: list[MappedOp], hw: HwConfig, work_cache: dict) -> list[Ste
             deps = (len(steps) - 1,) if steps else ()
         else:
             deps = tuple(last_of[n] for n in m.after if n in last_of)
-        if m.programs is not None and any(m.programs):
-            busy = [p for p in m.programs if p]
-            lead = min(leading_gb_bursts(p) for p in busy) * hw.dram.timing["nCCDS"]
-            steps.append(PimStep(m.name, m.programs, deps, _profile(m.programs, work_cache), lead))
-            deps = (len(steps) - 1,)
+        if m.programs is not None:
+            pim = _pim_part(m.programs, hw, work_cache)
+            if pim is not None:
+                steps.append(PimStep(m.name, m.programs, deps, *pim))
+                deps = (len(steps) - 1,)
         for a in m.asic:
             work = work_cache.get(a)
             if work is None:
@@ -99,6 +99,24 @@ def to_steps(mapped: list[MappedOp], hw: HwConfig, work_cache: dict) -> list[Ste
 def _streams(step: Step) -> bool:
     """Whether a step passes its output on as it goes (a consumer may stream on it)."""
     return isinstance(step, PimStep) or step.work.passes_on
+
+
+def _pim_part(programs: tuple, hw: HwConfig, cache: dict) -> Optional[tuple]:
+    """(read-out profile, lead-in) of a PIM step over ``programs``, or None when no channel is busy;
+    kept per programs object (the mapper hands out the same one for the same GEMV every token)."""
+    memo = cache.setdefault("pim_parts", {})
+    known = memo.get(id(programs))
+    if known is not None and known[0] is programs:
+        return known[1]
+    busy = [p for p in programs if p]
+    part = None
+    if busy:
+        lead = min(leading_gb_bursts(p) for p in busy) * hw.dram.timing["nCCDS"]
+        part = (_profile(programs, cache), lead)
+    if len(memo) >= SIGNATURE_MEMO_SIZE:
+        memo.clear()
+    memo[id(programs)] = (programs, part)
+    return part
 
 
 def _profile(programs: tuple, cache: dict) -> tuple:
@@ -130,6 +148,12 @@ def _charge(phase: Phase, token: TokenRecord, system: System, seen: tuple) -> tu
                     asic.compares - asic_before.compares, asic.sram_bytes - asic_before.sram_bytes)
     phase.asic, token.asic = phase.asic + work, token.asic + work
     return counts, asic
+
+
+def _op_work(op: Op, elem_bytes: int) -> tuple:
+    """The multiply-adds an op needs (GEMV and attention) and what it moves without PIM."""
+    macs = flops(op) // 2 if op.kind == "gemv" or op.kind in ATTENTION else 0
+    return macs, tuple(memory_bytes(op, elem_bytes).items())
 
 
 @contextmanager
@@ -175,13 +199,14 @@ def simulate_generation(hw: HwConfig, workload: Workload, mapping: str = "pimgpt
     check_dtype(hw, workload, workload.name)
     placement = place_workload(hw, workload)
     mapper = MAPPINGS[mapping](placement, batch_inputs=workload.generation.batch_inputs)
-    system = System(hw, keep_log=command_log)
+    system = System(hw, keep_log=command_log, keep_records=keep_records)
     tokens: list[TokenRecord] = []
-    op_cycles: dict[str, dict[str, int]] = {}
+    kinds: dict[str, str] = {}  # step name -> its op's kind
     useful = 0
     plain: dict[str, int] = {}
     elem_bytes = hw.require("pim").element_bytes
     work_cache: dict = {"signatures": system.learned.setdefault("signatures", {})}
+    op_work: dict[Op, tuple] = {}  # op -> (useful multiply-adds, bytes moved without PIM by cause)
     passes = list(generation_ops(workload)) if passes is None else passes
     phases = {name: Phase() for name in PHASES}
     seen = ({}, system.asic_total)  # counts and ASIC work so far, for each pass's share
@@ -189,30 +214,27 @@ def simulate_generation(hw: HwConfig, workload: Workload, mapping: str = "pimgpt
         for i, (position, prompt, ops) in enumerate(passes):
             mapped = mapper.token(position, ops)
             steps = to_steps(mapped, hw, work_cache)
-            start, first = system.now, len(system.records)
+            start, names = system.now, len(system.tally)
             system.run(steps)
             tokens.append(TokenRecord(position, prompt, position + 1, system.now - start))
             phase = phases[PHASES[0] if prompt else PHASES[1]]
             phase.passes, phase.cycles = phase.passes + 1, phase.cycles + tokens[-1].cycles
             seen = _charge(phase, tokens[-1], system, seen)
-            kinds = {m.name: m.kind for m in mapped}
-            for rec in system.records[first:]:
-                row = op_cycles.setdefault(rec.name, {"kind": kinds.get(rec.name, ""), "calls": 0, "cycles": 0})
-                row["calls"] += 1
-                row["cycles"] += rec.end - rec.start
-                for k, v in rec.time.items():
-                    row[k] = row.get(k, 0) + v
-            useful += sum(flops(op) // 2 for op in ops if op.kind == "gemv" or op.kind in ATTENTION)
+            if len(system.tally) != names:  # steps of ops not seen before
+                kinds.update((m.name, m.kind) for m in mapped)
             for op in ops:
-                for cause, n in memory_bytes(op, elem_bytes).items():
+                work = op_work.get(op)
+                if work is None:
+                    work = op_work[op] = _op_work(op, elem_bytes)
+                useful += work[0]
+                for cause, n in work[1]:
                     plain[cause] = plain.get(cause, 0) + n
-            if not keep_records:
-                del system.records[:]
             if progress:
                 progress(i + 1, len(passes))
     system.finish()
     if tokens:  # refreshes while the channels idle to the end belong to the last pass
         _charge(phases[PHASES[0] if tokens[-1].prompt else PHASES[1]], tokens[-1], system, seen)
+    op_cycles = {name: {"kind": kinds.get(name, ""), **row} for name, row in system.tally.items()}
     return RunResult(hw, workload, placement, system.now, tokens, op_cycles, system.breakdown(),
                      system.command_counts(), system.refreshes(), system.asic_total, useful, plain, phases,
                      extra={"records": system.records, "channels": system.channels.objs} if keep_records else {})

@@ -83,7 +83,7 @@ class StepRecord:
 
 
 class System:
-    def __init__(self, hw: HwConfig, keep_log: bool = False) -> None:
+    def __init__(self, hw: HwConfig, keep_log: bool = False, keep_records: bool = True) -> None:
         self.hw = hw
         pim, sim = hw.require("pim"), hw.require("sim")
         self.asic = hw.require("asic")
@@ -103,10 +103,35 @@ class System:
         self.overlap = sim.overlap
         self.asic_ns = 1000.0 / self.asic.clock_mhz
         self.records: list[StepRecord] = []
+        # without records, sequential runs only tally (a long generation makes millions of steps)
+        self.keep_records = keep_records
+        self.tally: dict[str, dict[str, int]] = {}  # step name -> calls, cycles, cycles by category
         self.asic_free = 0  # when the ASIC's last step ended
-        self.asic_total = AsicWork(0, 0, 0, 0, 0)
+        self._asic_sums = [0, 0, 0, 0, 0]  # AsicWork's cycles and counts, summed over every step run
         self.now = 0
         self.totals = {k: 0 for k in CATEGORIES}  # breakdown of every run so far
+
+    @property
+    def asic_total(self) -> AsicWork:
+        """The ASIC work of every step run so far."""
+        return AsicWork(*self._asic_sums)
+
+    def _add_asic(self, work: AsicWork) -> None:
+        sums = self._asic_sums
+        sums[0] += work.cycles
+        sums[1] += work.adds
+        sums[2] += work.muls
+        sums[3] += work.compares
+        sums[4] += work.sram_bytes
+
+    def _tally(self, name: str, start: int, end: int, time: dict[str, int]) -> None:
+        row = self.tally.get(name)
+        if row is None:
+            row = self.tally[name] = {"calls": 0, "cycles": 0}
+        row["calls"] += 1
+        row["cycles"] += end - start
+        for k, v in time.items():
+            row[k] = row.get(k, 0) + v
 
     def asic_cycles(self, work: AsicWork) -> int:
         """ASIC cycles in DRAM cycles (rounded up)."""
@@ -160,12 +185,17 @@ class System:
         same schedule is computed directly, without events; ``use_simpy=True``
         forces the SimPy path (the tests prove both give the same records).
         """
-        first = len(self.records)
         if not (self.overlap if use_simpy is None else use_simpy):
-            self._run_sequential(steps)
+            split = self._run_sequential(steps)
         else:
+            first = len(self.records)
             self._run_simpy(steps)
-        for k, v in self.breakdown(self.records[first:]).items():
+            for rec in self.records[first:]:
+                self._tally(rec.name, rec.start, rec.end, rec.time)
+            split = self.breakdown(self.records[first:])
+            if not self.keep_records:
+                del self.records[first:]
+        for k, v in split.items():
             self.totals[k] += v
         return self.now
 
@@ -180,33 +210,47 @@ class System:
         env.run()
         self.now = max([self.now] + [r.end for r in self.records[first:]])
 
-    def _run_sequential(self, steps: list[Step]) -> int:
-        now = self.now
+    def _run_sequential(self, steps: list[Step]) -> dict[str, int]:
+        """Run the steps one after another; return their breakdown. Each step starts when the one
+        before ends, so the PIM steps' union is the sum of their spans."""
+        start = now = self.now
         streams: dict = {}
+        keep, channels = self.keep_records, self.channels
+        pim_union, pim_time = 0, {k: 0 for k in CATEGORIES}
         for i, step in enumerate(steps):
-            rec = StepRecord(step.name, "asic" if isinstance(step, AsicStep) else "pim", now, now)
-            self.records.append(rec)
             if isinstance(step, AsicStep):
-                self.asic_total = self.asic_total + step.work
+                self._add_asic(step.work)
                 end, stream = self._asic_end(step, now, streams)
-                rec.end = self._hand_off(step, i, steps, now, end)
-                rec.time = {"asic": rec.end - now}
+                stop = self._hand_off(step, i, steps, now, end)
+                time = {"asic": stop - now}
                 self.asic_free = end
                 if stream is not None:
                     streams[i] = stream
+                if keep:
+                    self.records.append(StepRecord(step.name, "asic", now, stop, time))
             else:
-                results = self.channels.run_step(step.programs, now)
-                best = None
-                for c in sorted(results):
-                    end, time = results[c]
-                    rec.channels[c] = (now, end)
-                    if best is None or end > best[0]:
-                        best = (end, time)
-                if best is not None:
-                    rec.end, rec.time = best
-                streams[i] = self._pim_stream(step, rec)
-            now = rec.end
+                results = channels.run_step(step.programs, now)
+                stop, time = now, {}
+                best = -1
+                for c in results:
+                    end = results[c][0]
+                    if end > best or (end == best and c < best_c):
+                        best, best_c = end, c
+                if best >= 0:
+                    stop, time = results[best_c]
+                if stop > now:
+                    pim_union += stop - now
+                    for k, v in time.items():
+                        pim_time[k] += v
+                span = stop - now
+                streams[i] = (now, [(now + at * span, share) for at, share in step.profile], True)
+                if keep:
+                    self.records.append(StepRecord(step.name, "pim", now, stop, time,
+                                                   {c: (now, results[c][0]) for c in sorted(results)}))
+            self._tally(step.name, now, stop, time)
+            now = stop
         self.now = max(self.now, now)
+        return _split(now - start if steps else 0, pim_union, pim_time)
 
     def finish(self) -> None:
         """Refreshes that fall due while channels idle until the end of the run."""
@@ -223,7 +267,7 @@ class System:
             if isinstance(step, AsicStep):
                 rec = StepRecord(step.name, "asic", env.now, env.now)
                 self.records.append(rec)
-                self.asic_total = self.asic_total + step.work
+                self._add_asic(step.work)
                 end, stream = self._asic_end(step, env.now, streams)
                 hand = self._hand_off(step, i, steps, env.now, end)
                 yield env.timeout(hand - env.now)
@@ -284,24 +328,29 @@ class System:
         """
         if records is None:
             return dict(self.totals)
-        total = {k: 0 for k in CATEGORIES}
         if not records:
-            return total
+            return {k: 0 for k in CATEGORIES}
         start = min(r.start for r in records)
         makespan = max(r.end for r in records) - start
         pim = [r for r in records if r.kind == "pim" and r.end > r.start]
-        pim_union = _union([(r.start, r.end) for r in pim])
         pim_time = {k: sum(r.time.get(k, 0) for r in pim) for k in CATEGORIES}
-        spent = sum(pim_time.values())
-        assigned = 0
-        for k in ("vmm", "transfer", "refresh"):
-            share = pim_union * pim_time[k] // spent if spent else 0
-            total[k] = share
-            assigned += share
-        if spent:  # rounding remainder to the largest PIM category
-            total[max(("vmm", "transfer", "refresh"), key=lambda k: pim_time[k])] += pim_union - assigned
-        total["asic"] = makespan - pim_union
-        return total
+        return _split(makespan, _union([(r.start, r.end) for r in pim]), pim_time)
+
+
+def _split(makespan: int, pim_union: int, pim_time: dict[str, int]) -> dict[str, int]:
+    """The makespan by category: time when some PIM step runs split by the PIM categories in
+    proportion (the rounding remainder to the largest), the rest "asic"."""
+    total = {k: 0 for k in CATEGORIES}
+    spent = sum(pim_time.values())
+    assigned = 0
+    for k in ("vmm", "transfer", "refresh"):
+        share = pim_union * pim_time[k] // spent if spent else 0
+        total[k] = share
+        assigned += share
+    if spent:  # rounding remainder to the largest PIM category
+        total[max(("vmm", "transfer", "refresh"), key=lambda k: pim_time[k])] += pim_union - assigned
+    total["asic"] = makespan - pim_union
+    return total
 
 
 def _union(intervals: list[tuple[int, int]]) -> int:
