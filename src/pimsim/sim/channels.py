@@ -6,10 +6,12 @@ the work is done once. A step that gives the members of a group different
 programs (or leaves some idle) splits the group, each part continuing from a
 clone of the shared state; groups merge again when their members are
 quiescent (nothing pending, every bank closed) with the same refresh
-schedule, because from there their futures are identical. Each channel keeps
-its own command and refresh counts, from the deltas of every run it took
-part in. The reference engine (which logs every command) and SimPy's
-concurrent processes keep one object per channel.
+schedule, because from there their futures are identical. A channel's
+command and refresh counts are its object's plus an offset: a split leaves
+the offset as it is (the clone starts with the same counts), a merge moves
+the difference between the two objects' counts into it. The reference
+engine (which logs every command) and SimPy's concurrent processes keep one
+object per channel.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ class ChannelSet:
         first = make()
         self.objs: list[Channel] = [first] * n if lockstep else [first] + [make() for _ in range(n - 1)]
         self.names = [c.name for c in first.spec.commands]
-        self.counts = [[0] * len(self.names) for _ in range(n)]
-        self.refs = [0] * n
+        # a channel's counts: its object's engine and refresh counts plus these offsets (module docstring)
+        self.offsets = [[0] * len(self.names) for _ in range(n)]
+        self.ref_offsets = [0] * n
 
     def __len__(self) -> int:
         return len(self.objs)
@@ -38,81 +41,97 @@ class ChannelSet:
         obj = self.objs[c]
         if any(o is obj for m, o in enumerate(self.objs) if m != c):
             obj = self.objs[c] = obj.clone()
-        return self._run(obj, [c], program, start)
+        return self._run(obj, program, start)
 
     def run_step(self, programs: tuple, now: int) -> dict[int, tuple[int, dict[str, int]]]:
         """Run every channel's program from ``now``; returns channel -> (end, cycles by category)."""
+        objs = self.objs
         if self.lockstep:
             self._merge(now)
         groups: dict[int, list[int]] = {}
-        for c, obj in enumerate(self.objs):
-            groups.setdefault(id(obj), []).append(c)
+        for c, obj in enumerate(objs):
+            members = groups.get(id(obj))
+            if members is None:
+                groups[id(obj)] = [c]
+            else:
+                members.append(c)
         out: dict[int, tuple[int, dict[str, int]]] = {}
+        n = len(programs)
         for members in groups.values():
             parts: list[tuple[Program, list[int]]] = []
             for c in members:
-                p = programs[c] if c < len(programs) and programs[c] else ()
+                p = programs[c] if c < n and programs[c] else ()
                 for q, mem in parts:
                     if q is p or q == p:
                         mem.append(c)
                         break
                 else:
                     parts.append((p, [c]))
-            obj = self.objs[members[0]]
-            objs = [obj] + [obj.clone() for _ in parts[1:]]  # cloned before anything runs
-            for (program, mem), o in zip(parts, objs):
-                for c in mem:
-                    self.objs[c] = o
+            obj = objs[members[0]]
+            if len(parts) > 1:  # each part continues from a clone, made before anything runs
+                clones = [obj] + [obj.clone() for _ in parts[1:]]
+                for (_, mem), o in zip(parts, clones):
+                    for c in mem:
+                        objs[c] = o
+            for program, mem in parts:
                 if program:
-                    result = self._run(o, mem, program, now)
+                    result = self._run(objs[mem[0]], program, now)
                     for c in mem:
                         out[c] = result
         return out
 
-    def _run(self, obj: Channel, members: list[int], program: Program, start: int) -> tuple[int, dict[str, int]]:
-        counts0, refs0, time0 = list(obj.engine.counts), obj.refresh.issued, dict(obj.time)
+    @staticmethod
+    def _run(obj: Channel, program: Program, start: int) -> tuple[int, dict[str, int]]:
+        time = obj.time
+        vmm, transfer, refresh = time["vmm"], time["transfer"], time["refresh"]
         end = obj.run(program, start)
-        self._credit(obj, members, counts0, refs0)
-        return end, {k: obj.time[k] - time0[k] for k in obj.time}
-
-    def _credit(self, obj: Channel, members: list[int], counts0: list[int], refs0: int) -> None:
-        delta = [(i, a - b) for i, (a, b) in enumerate(zip(obj.engine.counts, counts0)) if a != b]
-        refs = obj.refresh.issued - refs0
-        for c in members:
-            acc = self.counts[c]
-            for i, d in delta:
-                acc[i] += d
-            self.refs[c] += refs
+        return end, {"vmm": time["vmm"] - vmm, "transfer": time["transfer"] - transfer,
+                     "refresh": time["refresh"] - refresh}
 
     def _merge(self, now: int) -> None:
         """Channels that are quiescent with the same refresh schedule share one object. Quiescent at
         the earlier of ``now`` and the refresh's due time: an overdue refresh is issued in the past,
         where what a channel did just before ``now`` still decides when."""
+        objs = self.objs
+        first = objs[0]
+        if all(o is first for o in objs):
+            return
         by_key: dict[tuple, Channel] = {}
         seen: dict[int, Channel] = {}
-        for c, obj in enumerate(self.objs):
-            if id(obj) not in seen:
-                key = None
+        for c, obj in enumerate(objs):
+            into = seen.get(id(obj))
+            if into is None:
+                into = obj
                 if obj.engine.quiescent(min(now, obj.refresh.next_due)) and obj.done <= now:
-                    key = (obj.refresh.next_due, obj.refresh.position())
-                seen[id(obj)] = by_key.setdefault(key, obj) if key is not None else obj
-            self.objs[c] = seen[id(obj)]
+                    into = by_key.setdefault((obj.refresh.next_due, obj.refresh.position()), obj)
+                seen[id(obj)] = into
+            if into is not obj:
+                self._move(c, obj, into)
+                objs[c] = into
+
+    def _move(self, c: int, old: Channel, new: Channel) -> None:
+        """Channel ``c`` leaves ``old`` for ``new``: its offsets take the difference of their counts."""
+        acc = self.offsets[c]
+        for i, (a, b) in enumerate(zip(old.engine.counts, new.engine.counts)):
+            if a != b:
+                acc[i] += a - b
+        self.ref_offsets[c] += old.refresh.issued - new.refresh.issued
 
     def finish(self, end: int) -> None:
         """Refreshes that fall due while the channels idle until ``end``."""
         done: set[int] = set()
-        for c, obj in enumerate(self.objs):
-            if id(obj) in done:
-                continue
-            done.add(id(obj))
-            members = [m for m, o in enumerate(self.objs) if o is obj]
-            counts0, refs0 = list(obj.engine.counts), obj.refresh.issued
-            obj.finish(end)
-            self._credit(obj, members, counts0, refs0)
+        for obj in self.objs:
+            if id(obj) not in done:
+                done.add(id(obj))
+                obj.finish(end)
 
     # -- results ---------------------------------------------------------------
     def command_counts(self) -> dict[str, int]:
-        return {name: sum(acc[i] for acc in self.counts) for i, name in enumerate(self.names)}
+        total = [sum(col) for col in zip(*self.offsets)]
+        for obj in self.objs:
+            for i, v in enumerate(obj.engine.counts):
+                total[i] += v
+        return dict(zip(self.names, total))
 
     def refreshes(self) -> int:
-        return sum(self.refs)
+        return sum(self.ref_offsets) + sum(obj.refresh.issued for obj in self.objs)

@@ -158,15 +158,19 @@ def _op_work(op: Op, elem_bytes: int) -> tuple:
 
 @contextmanager
 def no_cyclic_gc():
-    """Suspend the cyclic garbage collector: its full passes would walk every engine snapshot the
-    fast engine keeps (millions of lists) again and again. Reference counting still frees memory;
-    the simulation makes no cycles that need collecting."""
+    """Suspend the cyclic garbage collector: its passes would walk every engine snapshot the fast
+    engine keeps (millions of lists) again and again. Reference counting still frees memory; the
+    simulation makes no cycles that need collecting. On the way out, what was allocated meanwhile
+    joins the oldest generation at once (``gc.freeze`` then ``gc.unfreeze``) instead of being
+    walked by the first young collection after the collector is back on."""
     was = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 

@@ -102,6 +102,8 @@ class System:
         self.channels = ChannelSet(make, hw.dram.channels, lockstep=fast and not sim.overlap)
         self.overlap = sim.overlap
         self.asic_ns = 1000.0 / self.asic.clock_mhz
+        self._ratio = self.asic_ns / hw.dram.tck_ns  # DRAM cycles per ASIC cycle
+        self._asic_cycles: dict[AsicWork, int] = {}
         self.records: list[StepRecord] = []
         # without records, sequential runs only tally (a long generation makes millions of steps)
         self.keep_records = keep_records
@@ -135,21 +137,28 @@ class System:
 
     def asic_cycles(self, work: AsicWork) -> int:
         """ASIC cycles in DRAM cycles (rounded up)."""
-        return math.ceil(work.cycles * self.asic_ns / self.hw.dram.tck_ns - 1e-9)
+        n = self._asic_cycles.get(work)
+        if n is None:
+            n = self._asic_cycles[work] = math.ceil(work.cycles * self.asic_ns / self.hw.dram.tck_ns - 1e-9)
+        return n
 
     def _asic_end(self, step: AsicStep, now: int, streams: dict) -> tuple[int, Optional[tuple]]:
         """When an ASIC step issued at ``now`` ends, and the stream it passes on (None if none).
 
         ``streams`` maps a step index to (t0, [(arrival, share), ...], from_pim): the earliest time
         its consumer may start, when each batch of its output is available (DRAM cycles), and
-        whether a PIM step produced it."""
+        whether a PIM step produced it; a PIM step's arrivals are kept as (span, read-out profile)
+        until a consumer needs them."""
         work = step.work
         source = streams.get(step.stream_from) if step.stream_from is not None else None
         if source is None or not work.stream_cycles:
             end = max(now, self.asic_free) + self.asic_cycles(work)
             return end, ((now, [(float(end), 1.0)], False) if work.passes_on else None)
-        ratio = self.asic_ns / self.hw.dram.tck_ns
+        ratio = self._ratio
         t0, arrivals, from_pim = source
+        if from_pim:
+            span, profile = arrivals
+            arrivals = [(t0 + at * span, share) for at, share in profile]
         # a PIM producer's stream waits for the ASIC to be free; a chain of ASIC ops streams in tandem
         free, out = float(max(t0, self.asic_free) if from_pim else t0), []
         for at, share in arrivals:
@@ -170,12 +179,11 @@ class System:
         nxt = steps[i + 1] if i + 1 < len(steps) else None
         if not (step.work.out_cycles and isinstance(nxt, PimStep) and nxt.lead_in and i in (nxt.deps or ())):
             return end
-        ratio = self.asic_ns / self.hw.dram.tck_ns
+        ratio = self._ratio
         return max(now, end - min(math.floor(step.work.out_cycles * ratio), nxt.lead_in))
 
     def _pim_stream(self, step: PimStep, rec: StepRecord) -> tuple:
-        span = rec.end - rec.start
-        return rec.start, [(rec.start + at * span, share) for at, share in step.profile], True
+        return rec.start, (rec.end - rec.start, step.profile), True
 
     def run(self, steps: list[Step], use_simpy: bool | None = None) -> int:
         """Run ``steps`` after whatever ran before; return the cycle the last one finishes.
@@ -243,7 +251,7 @@ class System:
                     for k, v in time.items():
                         pim_time[k] += v
                 span = stop - now
-                streams[i] = (now, [(now + at * span, share) for at, share in step.profile], True)
+                streams[i] = (now, (span, step.profile), True)
                 if keep:
                     self.records.append(StepRecord(step.name, "pim", now, stop, time,
                                                    {c: (now, results[c][0]) for c in sorted(results)}))
