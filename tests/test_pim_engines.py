@@ -168,3 +168,27 @@ def test_a_program_that_finds_a_row_open_is_reused_only_for_the_same_rows():
     _, ref = simulate("reference", spec, steps)
     _, fast = simulate("fast", spec, steps)
     assert fast == ref
+
+
+@pytest.mark.parametrize("variant", ["default", "per_bank_refresh", "short_refresh"])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(macro=macros, gaps=st.lists(st.integers(0, 4000), min_size=40, max_size=100))
+def test_a_macro_replayed_anywhere_in_its_window_of_refresh_phases_equals_the_reference(variant, macro, gaps):
+    """One macro again and again at assorted refresh phases: an outcome with a refresh inside is
+    kept for every phase that would go the same way and replayed there."""
+    run_steps = [(gap, (macro,)) for gap in gaps]
+    _, ref = simulate("reference", SPECS[variant], run_steps)
+    _, fast = simulate("fast", SPECS[variant], run_steps)
+    assert fast == ref
+
+
+def test_a_macro_with_a_refresh_inside_is_simulated_once_per_window_not_once_per_phase():
+    spec = SPECS["default"]
+    macro = MacRows(0, 6, 60, 3, 2)  # three units: below the periodic row-burst stepping
+    run_steps = [(gap, (macro,)) for gap in range(0, 3000, 7)]  # every refresh phase, 7 cycles apart
+    _, ref = simulate("reference", spec, run_steps)
+    fast_ch, fast = simulate("fast", spec, run_steps)
+    assert fast == ref
+    windows = [w for kept in fast_ch._windows.values() for w in kept]
+    refreshed = ref[3]
+    assert windows and len(windows) < refreshed  # some refreshes fell in a window already kept

@@ -42,6 +42,7 @@ from pimsim.pim.bursts import RowBursts
 from pimsim.pim.due import DueWindow
 
 ENGINES: dict[str, type["Channel"]] = {}
+MIN_BURST_UNITS = 8  # below this, detecting a row burst's period (canonical snapshots) costs more than it saves
 
 
 def register(name: str):
@@ -222,6 +223,12 @@ class Channel:
         return {c.name: self.engine.counts[i] for i, c in enumerate(self.spec.commands)}
 
 
+def _bursts(program: Program) -> bool:
+    """Whether the fast channel steps a macro of ``program`` as periodic row bursts (which keep
+    their own record of the refresh phases that go the same way)."""
+    return any(isinstance(m, MacRows) and m.units() >= MIN_BURST_UNITS for m in program)
+
+
 @register("reference")
 class ReferenceChannel(Channel):
     """Every DRAM command issued on its own (the ground truth)."""
@@ -251,6 +258,9 @@ class FastChannel(RowBursts, Channel):
         self._memo: dict[tuple, list] = cache.setdefault("memo", {})
         # (program signature, entry state[, refresh phase, rotation]) -> the program's outcome
         self._programs: dict[tuple, tuple] = cache.setdefault("programs", {})
+        # (program signature, entry state, refresh rotation) -> [(phases lo..hi, slide, outcome)]: a
+        # macro's outcome with one refresh inside, for every phase that goes the same way (``DueWindow``)
+        self._windows: dict[tuple, list] = cache.setdefault("windows", {})
         self._sigs: dict[int, tuple] = cache.setdefault("signatures", {})  # id(program) -> (program, signature)
         self._after = None  # (interned end-state id, mark) of the program that produced the current state
         self._watch: DueWindow | None = None  # while recording which due times go the same way
@@ -315,24 +325,43 @@ class FastChannel(RowBursts, Channel):
         calm = self._programs.get((sig, state))
         if calm is not None and phase > calm[1]:
             return self._replay(calm)
-        key = (sig, state, phase, pol.position())
+        pos = pol.position()
+        key = (sig, state, phase, pos)
         hit = self._programs.get(key)
         if hit is not None:
             return self._replay(hit)
+        for lo, hi, slide, entry in self._windows.get((sig, state, pos), ()):
+            if lo <= phase <= hi and (slide is None or slide.covers(phase)):
+                return self._replay(entry)
         mark0, refs0, counts0, time0 = self.mark, pol.issued, list(self.engine.counts), dict(self.time)
-        if split and len(program) > 1:  # a refresh likely falls somewhere inside: reuse piece by piece
-            plain = known_signature(program, self._sigs)  # (each macro's part of it, rows aside)
-            for macro, part in zip(program, plain):
-                self._body((macro,), False, (part,))
-        else:
-            self.run_body(program)
-        _, counts, times = self._measure(mark0, counts0, time0)
-        refs = pol.issued - refs0
-        span = self.engine.last_cycle - mark0  # a refresh due by then would have changed the outcome
-        end_state = self._state()  # named by content, so that different paths to one state share its name
+        whole = split and len(program) > 1  # a refresh likely falls somewhere inside: reuse piece by piece
+        # a single macro records which refresh phases go the same way (unless row bursts reuse their own)
+        watch = None if whole or self._watch is not None or _bursts(program) else DueWindow(pol.next_due)
+        self._watch = watch
+        try:
+            if whole:
+                plain = known_signature(program, self._sigs)  # (each macro's part of it, rows aside)
+                for macro, part in zip(program, plain):
+                    self._body((macro,), False, (part,))
+            else:
+                self.run_body(program)
+            _, counts, times = self._measure(mark0, counts0, time0)
+            refs = pol.issued - refs0
+            span = self.engine.last_cycle - mark0  # a refresh due by then would have changed the outcome
+            end_state = self._state()  # named by content: different paths to one state share its name
+        finally:
+            if watch is not None:
+                self._watch = None
+                moves = self.engine.end_cut()
         entry = (self.engine.snapshot(), span, self.mark - mark0, counts, times, self.done - self.mark,
                  self.done_cat, mark0, refs, end_state)
-        self._programs[(sig, state) if refs == 0 else key] = entry
+        if refs == 0:
+            self._programs[(sig, state)] = entry
+        elif refs == 1 and watch is not None:
+            lo, hi, slide = watch.result(mark0, moves)
+            self._windows.setdefault((sig, state, pos), []).append((lo, hi, slide, entry))
+        else:
+            self._programs[key] = entry
         self._after = (end_state, self.mark)
 
     def _entry_state(self):
@@ -361,8 +390,7 @@ class FastChannel(RowBursts, Channel):
         self._after = (end_state, self.mark)
 
     def run_macro(self, macro) -> None:
-        # Below ~8 units, detecting the period (canonical snapshots) costs more than it saves.
-        if isinstance(macro, MacRows) and macro.units() >= 8:
+        if isinstance(macro, MacRows) and macro.units() >= MIN_BURST_UNITS:
             self._mac_rows(macro)
         else:
             super().run_macro(macro)
