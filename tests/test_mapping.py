@@ -138,3 +138,14 @@ def test_grouped_attention_streams_the_shared_k_and_v_once_per_query_head(model,
     lanes = geo.col_elems * geo.banks
     assert macs["attn_score"] * lanes >= model.heads * model.d_head * seen
     assert busiest >= 1
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model=models(), batch=st.sampled_from([1, 2]))
+def test_a_runs_passes_built_from_layer_templates_equal_each_pass_built_alone(model, batch):
+    from pimsim.workload.ops import token_ops
+
+    templates: dict = {}
+    for position in range(model.context):
+        logits = position % 2 == 0
+        assert token_ops(model, position, logits, batch, templates) == token_ops(model, position, logits, batch)

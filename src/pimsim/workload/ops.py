@@ -121,7 +121,8 @@ def _layer_ops(m: ModelShape, layer: int, position: int) -> list[Op]:
     return ops
 
 
-def token_ops(model: ModelShape, position: int, logits: bool, batch: int = 1) -> list[Op]:
+def token_ops(model: ModelShape, position: int, logits: bool, batch: int = 1,
+              templates: dict | None = None) -> list[Op]:
     """The ops of the forward pass for the token at 0-based ``position``.
 
     ``embed`` (token embedding, plus the position's for learned positions), then per layer
@@ -129,19 +130,45 @@ def token_ops(model: ModelShape, position: int, logits: bool, batch: int = 1) ->
     1/sqrt(d_head), softmax, value), output projection and bias, residual; LayerNorm, FC1 and
     bias, GELU, FC2 and bias, residual. Other families as the module docstring says. With
     ``logits``: the final norm, the LM head GEMV (reading ``wte`` when tied) and argmax.
-    ``batch``: sequences in lockstep (every op carries it; module docstring).
+    ``batch``: sequences in lockstep (every op carries it; module docstring). ``templates``: a
+    dict kept across the calls of one run (``_pass_ops``).
     """
     if not 0 <= position < model.context:
         raise ValueError(f"position {position} outside the context of {model.context} tokens")
-    ops = _pass_ops(model, position, logits)
+    ops = _pass_ops(model, position, logits, templates)
     return ops if batch == 1 else [replace(op, batch=batch) for op in ops]
 
 
-def _pass_ops(model: ModelShape, position: int, logits: bool) -> list[Op]:
+CONTEXT_KINDS = ("kv_write", *ATTENTION, "scale", "softmax")  # the ops whose shape follows the position
+
+
+def _at(op: Op, seen: int, slot: int) -> Op:
+    """``op`` of a layer's template at another position: ``slot`` for the K/V write, ``seen`` tokens
+    for attention."""
+    if op.kind == "kv_write":
+        return Op(op.kind, op.name, op.layer, op.rows, op.cols, op.elements, op.groups, op.heads, op.kv_heads,
+                  op.d_head, slot, op.batch, op.weight)
+    if op.kind in ATTENTION:
+        return Op(op.kind, op.name, op.layer, op.rows, op.cols, op.elements, op.groups, op.heads, op.kv_heads,
+                  op.d_head, seen, op.batch, op.weight)
+    return Op(op.kind, op.name, op.layer, op.rows, op.cols, seen, op.groups, op.heads, op.kv_heads,
+              op.d_head, op.context, op.batch, op.weight)
+
+
+def _pass_ops(model: ModelShape, position: int, logits: bool, templates: dict | None = None) -> list[Op]:
+    """The pass's ops; ``templates`` (layer -> its ops at position 0) spares rebuilding the ops that
+    do not depend on the position, pass after pass."""
     embed = "embed" if model.positions == "learned" else "token_embed"
     ops = [Op(embed, "embed", -1, elements=model.d_model)]
+    seen, slot = model.attended(position), position % model.kv_span + 1
     for layer in range(model.layers):
-        ops.extend(_layer_ops(model, layer, position))
+        if templates is None:
+            ops.extend(_layer_ops(model, layer, position))
+            continue
+        template = templates.get(layer)
+        if template is None:
+            template = templates[layer] = _layer_ops(model, layer, 0)
+        ops.extend(_at(op, seen, slot) if op.kind in CONTEXT_KINDS else op for op in template)
     if logits:
         ops.append(Op(model.norm, "final.ln", -1, elements=model.d_model))
         ops.append(Op("gemv", "lm_head", -1, rows=model.vocab, cols=model.d_model,
@@ -165,8 +192,10 @@ def generation_ops(workload: Workload) -> Iterator[tuple[int, bool, list[Op]]]:
     gen = workload.generation
     prompt = gen.prompt_tokens
     logits_from = prompt - 1 if gen.output_tokens > 0 else prompt
+    templates: dict = {}
     for position in range(forward_passes(workload)):
-        yield position, position < prompt, token_ops(workload.model, position, position >= logits_from, gen.batch)
+        yield position, position < prompt, token_ops(workload.model, position, position >= logits_from, gen.batch,
+                                                     templates)
 
 
 def flops(op: Op) -> int:
