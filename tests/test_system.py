@@ -104,3 +104,29 @@ def test_streamed_and_handed_off_asic_steps_schedule_alike_with_and_without_even
         lean.run(t)
     lean.finish()
     assert lean.records == [] and (lean.command_counts(), lean.breakdown(), lean.tally, lean.asic_total) == out[1][1:]
+
+
+@pytest.mark.parametrize("gap", [0, 40, 5000])
+def test_channels_whose_futures_are_the_same_share_one_object_and_still_equal_the_reference(gap):
+    """Channels split by different programs share one object again once nothing they did can tell them
+    apart (settled in the same mode, or ended in the same named state at the same cycle)."""
+    a = (GbWrite(64), MacRows(0, 3, 64, 1), MacRead(1))
+    b = (GbWrite(8), MacRows(40, 2, 8, 2), MacRead(2))
+    plan = [("split", (a, b) * 4), ("same", (a,) * 8), ("idle", (b,) + ((),) * 7), ("again", (a,) * 8)]
+    out, shared = {}, {}
+    for engine in ("fast", "reference"):
+        hw = load_hwconfig("hwconfigs/pimgpt.yaml", [f"sim.engine={engine}"])
+        s = System(hw)
+        objects = []
+        for name, programs in plan:
+            s.run([PimStep(name, programs)])
+            objects.append(len({id(o) for o in s.channels.objs}))
+            s.now += gap
+        s.finish()
+        out[engine] = ([(r.name, r.start, r.end, r.time, r.channels) for r in s.records], s.command_counts(),
+                       s.refreshes())
+        shared[engine] = objects
+    assert out["fast"] == out["reference"]
+    assert shared["reference"] == [8, 8, 8, 8]
+    if gap == 5000:  # settled (in PIM mode, refreshes alike) before the second step: one object
+        assert shared["fast"][1] == 1

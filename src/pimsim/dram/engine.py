@@ -282,6 +282,13 @@ class Engine:
                     for key, (h, lat) in sorted(self._window.items()))
         return rel, win, tuple(self.open_row), self.mode
 
+    def settled(self, now: int) -> int | None:
+        """The mode, when no issued command constrains anything after ``now`` and every bank is
+        closed (the state is then a fresh engine's in that mode, shifted to ``now``); else None."""
+        if self.horizon + self.offset <= now and max(self.open_row) < 0:
+            return self.mode
+        return None
+
     def quiescent(self, now: int) -> bool:
         """True when no issued command constrains anything after ``now`` and every bank is closed:
         then the state is the same as a fresh engine's, shifted to ``now``."""

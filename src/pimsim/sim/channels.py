@@ -89,9 +89,7 @@ class ChannelSet:
                      "refresh": time["refresh"] - refresh}
 
     def _merge(self, now: int) -> None:
-        """Channels that are quiescent with the same refresh schedule share one object. Quiescent at
-        the earlier of ``now`` and the refresh's due time: an overdue refresh is issued in the past,
-        where what a channel did just before ``now`` still decides when."""
+        """Channels whose futures are the same (``_same_future``) share one object."""
         objs = self.objs
         first = objs[0]
         if all(o is first for o in objs):
@@ -101,9 +99,8 @@ class ChannelSet:
         for c, obj in enumerate(objs):
             into = seen.get(id(obj))
             if into is None:
-                into = obj
-                if obj.engine.quiescent(min(now, obj.refresh.next_due)) and obj.done <= now:
-                    into = by_key.setdefault((obj.refresh.next_due, obj.refresh.position()), obj)
+                key = _same_future(obj, now)
+                into = obj if key is None else by_key.setdefault(key, obj)
                 seen[id(obj)] = into
             if into is not obj:
                 self._move(c, obj, into)
@@ -135,3 +132,21 @@ class ChannelSet:
 
     def refreshes(self) -> int:
         return sum(self.ref_offsets) + sum(obj.refresh.issued for obj in self.objs)
+
+
+def _same_future(obj: Channel, now: int):
+    """A key that channels with the same future share, or None. Settled channels (every constraint
+    expired, every bank closed) in the same mode with the same refresh schedule (settled at the earlier of ``now`` and the refresh's due time: an overdue
+    refresh is issued in the past, where what a channel did just before ``now`` still decides when);
+    and fast channels that have issued nothing since their last program ended in the same named
+    state (the canonical state, pending completion included) at the same cycle, with the same
+    refresh schedule: from there every command goes at the same cycle."""
+    pol = obj.refresh
+    if obj.done <= now:
+        mode = obj.engine.settled(min(now, pol.next_due))
+        if mode is not None:
+            return mode, pol.next_due, pol.position()
+    after = getattr(obj, "_after", None)
+    if after is not None and obj.engine.last_cycle <= after[1] and obj.done <= now:
+        return "named", after, obj.mark, obj.done, obj.done_cat, pol.next_due, pol.position()
+    return None
