@@ -57,9 +57,19 @@ class RefreshPolicy:
 
     def skip_one(self) -> None:
         """Account for one refresh that a reused (memoized) result already contains."""
-        self.issued += 1
-        self.next_due += self.interval
-        self.advance()
+        self.skip(1)
+
+    def skip(self, n: int) -> None:
+        """Account for ``n`` refreshes that a reused result already contains."""
+        self.issued += n
+        self.next_due += n * self.interval
+        self.advance_by(n)
+
+    def advance_by(self, n: int) -> None:
+        """``advance`` ``n`` times (a policy with a rotation says how in one step)."""
+        if type(self).advance is not RefreshPolicy.advance:
+            for _ in range(n):
+                self.advance()
 
     def position(self) -> int:
         """Where in its rotation the policy stands (part of a memo key)."""
@@ -117,6 +127,9 @@ class PerBankRefresh(RefreshPolicy):
 
     def advance(self) -> None:
         self.bank = (self.bank + 1) % self.spec.cfg.banks_per_rank
+
+    def advance_by(self, n: int) -> None:
+        self.bank = (self.bank + n) % self.spec.cfg.banks_per_rank
 
     def position(self) -> int:
         return self.bank

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import ceil
+from operator import attrgetter
 from typing import Union
 
 VMM, TRANSFER, REFRESH = "vmm", "transfer", "refresh"
@@ -202,7 +203,17 @@ def command_count(program: Program) -> int:
     return sum(run.count for macro in program for run in macro.runs())
 
 
-_SIG_FIELDS: dict[type, tuple[str, ...]] = {}
+_SIG_PARTS: dict[type, tuple] = {}  # macro type -> (its name, getter of its fields but row and col, lazy?)
+
+
+def _sig_parts(kind: type) -> tuple:
+    fields = tuple(f for f in kind.__dataclass_fields__ if f not in ("row", "col"))
+    if len(fields) > 1:
+        get = attrgetter(*fields)
+    else:  # (attrgetter of one field gives the value itself, of none fails)
+        get = (lambda m, f=fields[0]: (getattr(m, f),)) if fields else (lambda m: ())
+    parts = _SIG_PARTS[kind] = ((kind.__name__,), get, "precharge" in kind.__dataclass_fields__)
+    return parts
 
 
 def program_signature(program: Program, rows: bool = False) -> tuple:
@@ -212,11 +223,9 @@ def program_signature(program: Program, rows: bool = False) -> tuple:
     that starts with a row open) every macro does: an activate may find its row open."""
     out = []
     for m in program:
-        fields = _SIG_FIELDS.get(type(m))
-        if fields is None:
-            fields = _SIG_FIELDS[type(m)] = tuple(f for f in m.__dataclass_fields__ if f not in ("row", "col"))
-        sig = (type(m).__name__, *[getattr(m, f) for f in fields])
-        out.append(sig + (getattr(m, "row", None),) if rows or getattr(m, "precharge", "eager") == "lazy" else sig)
+        parts = _SIG_PARTS.get(type(m)) or _sig_parts(type(m))
+        sig = parts[0] + parts[1](m)
+        out.append(sig + (getattr(m, "row", None),) if rows or (parts[2] and m.precharge == "lazy") else sig)
     return tuple(out)
 
 

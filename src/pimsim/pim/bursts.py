@@ -136,8 +136,7 @@ class RowBursts:
         n = (end - u) // (u - u0)
         for i, times in used_now.items():
             used[i][1] += n * (times - used0.get(i, 0))
-        for _ in range(n * (refs - refs0)):
-            pol.skip_one()
+        pol.skip(n * (refs - refs0))
         u, mark, units = u + n * (u - u0), mark + n * (mark - mark0), units + n * (units - units0)
         last = None
         for point in points[points.index(was) + 1:]:
@@ -147,7 +146,6 @@ class RowBursts:
             u1, mark1, refs1, units1, used1 = last
             for i, times in used1.items():
                 used[i][1] += times - used0.get(i, 0)
-            for _ in range(refs1 - refs0):
-                pol.skip_one()
+            pol.skip(refs1 - refs0)
             u, mark, units = u + u1 - u0, mark + mark1 - mark0, units + units1 - units0
         return u, mark, units

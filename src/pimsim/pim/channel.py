@@ -383,8 +383,8 @@ class FastChannel(RowBursts, Channel):
             eng_counts[i] += d
         for k, v in times:
             self.time[k] += v
-        for _ in range(refs):
-            self.refresh.skip_one()
+        if refs:
+            self.refresh.skip(refs)
         self.mark += dur
         self.done, self.done_cat = self.mark + done_rel, done_cat
         self._after = (end_state, self.mark)

@@ -161,9 +161,10 @@ class System:
             arrivals = [(t0 + at * span, share) for at, share in profile]
         # a PIM producer's stream waits for the ASIC to be free; a chain of ASIC ops streams in tandem
         free, out = float(max(t0, self.asic_free) if from_pim else t0), []
+        cycles, depth = work.stream_cycles, work.depth * ratio
         for at, share in arrivals:
-            free = max(free, at) + share * work.stream_cycles * ratio
-            out.append(free + work.depth * ratio)
+            free = (free if free > at else at) + share * cycles * ratio
+            out.append(free + depth)
         last = arrivals[-1][0]
         if not self.overlap and now > last:
             # one step at a time: what is left once the producer is done waits for the steps
