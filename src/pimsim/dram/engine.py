@@ -10,7 +10,6 @@ straight to the cycle ``earliest`` returns.
 
 from __future__ import annotations
 
-import copy
 from collections import deque
 
 from pimsim.dram.commands import BANK, LEVELS
@@ -310,7 +309,8 @@ class Engine:
 
     def clone(self) -> "Engine":
         """An independent engine in the same state (copy-on-write: cheap until either issues)."""
-        other = copy.copy(self)  # shares the immutable spec, plans and caches
+        other = object.__new__(type(self))  # a shallow copy: shares the immutable spec, plans and caches
+        other.__dict__.update(self.__dict__)
         other.load(self.snapshot(), 0)
         other.counts = list(self.counts)
         other.log = None if self.log is None else list(self.log)

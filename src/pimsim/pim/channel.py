@@ -30,8 +30,6 @@ its duration.
 
 from __future__ import annotations
 
-import copy
-
 from pimsim.dram.commands import RANK
 from pimsim.dram.engine import Engine
 from pimsim.dram.fast_engine import FastEngine
@@ -212,15 +210,22 @@ class Channel:
 
     def clone(self) -> "Channel":
         """The same channel, to diverge from here (its caches stay shared)."""
-        other = copy.copy(self)
+        other = _shallow(self)
         other.engine = self.engine.clone()
-        other.refresh = copy.copy(self.refresh)
+        other.refresh = _shallow(self.refresh)
         other.time = dict(self.time)
         return other
 
     # -- results ---------------------------------------------------------------
     def command_counts(self) -> dict[str, int]:
         return {c.name: self.engine.counts[i] for i, c in enumerate(self.spec.commands)}
+
+
+def _shallow(obj):
+    """A shallow copy of a plain object (what ``copy.copy`` makes, without its generic dispatch)."""
+    other = object.__new__(type(obj))
+    other.__dict__.update(obj.__dict__)
+    return other
 
 
 def _bursts(program: Program) -> bool:

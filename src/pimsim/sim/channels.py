@@ -16,6 +16,7 @@ object per channel.
 
 from __future__ import annotations
 
+from operator import add, sub
 from typing import Callable
 
 from pimsim.pim.channel import Channel
@@ -96,23 +97,20 @@ class ChannelSet:
             return
         by_key: dict[tuple, Channel] = {}
         seen: dict[int, Channel] = {}
+        moves: dict[int, tuple] = {}  # id(object left) -> the differences of its counts and the new one's
         for c, obj in enumerate(objs):
             into = seen.get(id(obj))
             if into is None:
                 key = _same_future(obj, now)
-                into = obj if key is None else by_key.setdefault(key, obj)
-                seen[id(obj)] = into
-            if into is not obj:
-                self._move(c, obj, into)
+                into = seen[id(obj)] = obj if key is None else by_key.setdefault(key, obj)
+                if into is not obj:
+                    moves[id(obj)] = (list(map(sub, obj.engine.counts, into.engine.counts)),
+                                      obj.refresh.issued - into.refresh.issued)
+            if into is not obj:  # channel c leaves obj: its offsets take the difference of their counts
+                diff, refs = moves[id(obj)]
+                self.offsets[c] = list(map(add, self.offsets[c], diff))
+                self.ref_offsets[c] += refs
                 objs[c] = into
-
-    def _move(self, c: int, old: Channel, new: Channel) -> None:
-        """Channel ``c`` leaves ``old`` for ``new``: its offsets take the difference of their counts."""
-        acc = self.offsets[c]
-        for i, (a, b) in enumerate(zip(old.engine.counts, new.engine.counts)):
-            if a != b:
-                acc[i] += a - b
-        self.ref_offsets[c] += old.refresh.issued - new.refresh.issued
 
     def finish(self, end: int) -> None:
         """Refreshes that fall due while the channels idle until ``end``."""
