@@ -74,26 +74,42 @@ def to_steps(mapped: list[MappedOp], hw: HwConfig, work_cache: dict) -> list[Ste
     unit, ``PimStep.profile``) or element-wise ASIC work."""
     steps: list[Step] = []
     last_of: dict[str, int] = {}
+    made = work_cache.setdefault("steps", {})  # (id(op), where its steps start, deps, streams) -> steps
     for m in mapped:
         if m.after is None:
             deps = (len(steps) - 1,) if steps else ()
         else:
             deps = tuple(last_of[n] for n in m.after if n in last_of)
-        if m.programs is not None:
-            pim = _pim_part(m.programs, hw, work_cache)
-            if pim is not None:
-                steps.append(PimStep(m.name, m.programs, deps, *pim))
-                deps = (len(steps) - 1,)
-        for a in m.asic:
-            work = work_cache.get(a)
-            if work is None:
-                work = work_cache[a] = asic_work(a.kind, a.n, hw.asic, **dict(a.shape))
-            source = deps[0] if len(deps) == 1 and work.stream_cycles and _streams(steps[deps[0]]) else None
-            steps.append(AsicStep(m.name, work, deps, source))
-            deps = (len(steps) - 1,)
+        # the same op at the same place in a token of the same layout makes the same steps
+        key = (id(m), len(steps), deps, _streams(steps[deps[0]]) if len(deps) == 1 else None)
+        known = made.get(key)
+        if known is not None and known[0] is m:
+            steps.extend(known[1])
+        else:
+            first = len(steps)
+            _op_steps(m, deps, steps, hw, work_cache)
+            if len(made) >= SIGNATURE_MEMO_SIZE:
+                made.clear()
+            made[key] = (m, steps[first:])
         if steps and steps[-1].name == m.name:  # the op's last step, for ops named in `after`
             last_of[m.name] = len(steps) - 1
     return steps
+
+
+def _op_steps(m: MappedOp, deps: tuple, steps: list, hw: HwConfig, work_cache: dict) -> None:
+    """Append the steps of op ``m`` (depending on ``deps``) to ``steps``."""
+    if m.programs is not None:
+        pim = _pim_part(m.programs, hw, work_cache)
+        if pim is not None:
+            steps.append(PimStep(m.name, m.programs, deps, *pim))
+            deps = (len(steps) - 1,)
+    for a in m.asic:
+        work = work_cache.get(a)
+        if work is None:
+            work = work_cache[a] = asic_work(a.kind, a.n, hw.asic, **dict(a.shape))
+        source = deps[0] if len(deps) == 1 and work.stream_cycles and _streams(steps[deps[0]]) else None
+        steps.append(AsicStep(m.name, work, deps, source))
+        deps = (len(steps) - 1,)
 
 
 def _streams(step: Step) -> bool:
