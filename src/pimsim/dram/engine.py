@@ -294,8 +294,9 @@ class Engine:
         return self.horizon + self.offset <= now and max(self.open_row) < 0 and self.mode == 0
 
     def snapshot(self) -> tuple:
-        """A copy of the whole state, to load later (shifted) with ``load``."""
-        self._own()
+        """The whole state, to load later (shifted) with ``load``. Copy-on-write: the snapshot
+        shares the tables, which neither side changes (the engine copies them before its next write;
+        tables it borrowed are already shared with another snapshot and stay unchanged)."""
         snap = (self.next_ok, self._window, self.open_row, self.offset, self.last_cycle, self.horizon, self.mode)
         self._borrowed = True  # the snapshot keeps these objects; the engine copies before its next write
         return snap
