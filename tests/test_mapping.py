@@ -149,3 +149,28 @@ def test_a_runs_passes_built_from_layer_templates_equal_each_pass_built_alone(mo
     for position in range(model.context):
         logits = position % 2 == 0
         assert token_ops(model, position, logits, batch, templates) == token_ops(model, position, logits, batch)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model=models(), geo=geometries, batch=st.sampled_from([1, 2]), positions=st.lists(st.integers(0, 39), max_size=4))
+def test_programs_of_one_shape_have_one_signature_in_every_layer_and_token(model, geo, batch, positions):
+    """``MappedOp.shapes`` may stand for a program's signature: programs the mapper gives the same
+    shape (whatever their layer, token or channel) have the same ``program_signature``."""
+    from pimsim.mapping.macro import program_signature
+    from pimsim.workload.ops import token_ops
+
+    try:
+        mapper = PimGptMapper(place_model(model, geo, batch=batch))
+    except PimsimError:
+        assume(False)
+    by_shape: dict = {}
+    shaped = 0
+    for position in positions:
+        if position >= model.context:
+            continue
+        for m in mapper.token(position, token_ops(model, position, True, batch)):
+            for program, shape in zip(m.programs or (), m.shapes or ()):
+                if program:
+                    shaped += 1
+                    assert by_shape.setdefault(shape, program_signature(program)) == program_signature(program)
+    assume(shaped > 0)

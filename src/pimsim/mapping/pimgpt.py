@@ -26,7 +26,7 @@ once per sequence, each on its own cache; ASIC work runs once per sequence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import ceil
 from typing import Optional
 
@@ -54,6 +54,10 @@ class MappedOp:
     programs: Optional[tuple[tuple, ...]]  # per channel; None: no PIM work
     asic: tuple[AsicOp, ...] = ()
     after: Optional[tuple[str, ...]] = None  # ops it needs (for overlap); None: the previous op
+    # per channel, a key that programs of equal signature (``program_signature``) share: what the
+    # program is built from but the layer's rows (every layer's attention is laid out alike); None:
+    # not given
+    shapes: Optional[tuple] = None
 
 
 class PimGptMapper:
@@ -66,6 +70,7 @@ class PimGptMapper:
         self.batch = placement.batch
         self.batch_inputs = batch_inputs  # "hold" | "passes" (generation.batch_inputs)
         self._cache: dict[tuple, MappedOp] = {}
+        self._layout_shapes: dict[int, tuple] = {}  # id(layout) -> (layout, its shape: ``_shapes``)
         self._all_banks = tuple(self.geo.bank_addr(b) for b in range(self.geo.banks))
 
     # -- GEMV over a laid-out matrix --------------------------------------------
@@ -120,6 +125,22 @@ class PimGptMapper:
         return tuple(made[k] if (k := key(c)) in made else made.setdefault(k, build(c))
                      for c in range(self.geo.channels))
 
+    def _shapes(self, tag: tuple, layouts: list, key) -> tuple:
+        """Per channel, ``MappedOp.shapes``: the op's ``tag`` (what its programs are built from besides
+        the layouts and the channel), the shape of each layout it reads (all but its name and first
+        row) and ``key(c)``. None with lazy precharge, where a signature keeps row numbers."""
+        if self.geo.precharge == "lazy":
+            return None
+        cached = self._layout_shapes
+        forms = []
+        for lay in layouts:
+            form = cached.get(id(lay))
+            if form is None or form[0] is not lay:
+                form = cached[id(lay)] = (lay, replace(lay, name="", row0=0))
+            forms.append(form[1])
+        head = (*tag, tuple(forms))
+        return tuple((head, key(c)) for c in range(self.geo.channels))
+
     def gemv(self, op: Op) -> MappedOp:
         m = self.p.matrices[op.weight]
         programs = self._per_channel(lambda c: self._batched_program(m, c), m.channel_rows)
@@ -131,12 +152,13 @@ class PimGptMapper:
         ks = [self.p.matrices[kv_name(op.layer, "k", b)] for b in range(self.batch)]
         group, k = self.model.group, ks[0]
         per_seg = heads_per_segment(self.model, k.seg)
+        rows = lambda c: k.channel_rows(c, op.context)  # noqa: E731
         programs = self._per_channel(
-            lambda c: sum((self._mac_program(kb, c, op.context, per_seg) * group for kb in ks), ()),
-            lambda c: k.channel_rows(c, op.context))
+            lambda c: sum((self._mac_program(kb, c, op.context, per_seg) * group for kb in ks), ()), rows)
         results = op.heads * op.context * self.batch
         asic = (AsicOp("reduce", results, (("inputs", k.chunks),)),) if k.chunks > 1 else ()
-        return MappedOp(op.name, op.kind, programs, asic)
+        shapes = self._shapes(("attn_score", op.context, per_seg, group, self.geo.precharge), ks, rows)
+        return MappedOp(op.name, op.kind, programs, asic, shapes=shapes)
 
     def attn_value(self, op: Op) -> MappedOp:
         vs = [self.p.values[kv_name(op.layer, "v", b)] for b in range(self.batch)]
@@ -162,7 +184,8 @@ class PimGptMapper:
         programs = self._per_channel(build, v.heads_in_channel)
         chunks = ceil(op.context / v.seg)
         asic = (AsicOp("reduce", self.model.d_model * self.batch, (("inputs", chunks),)),) if chunks > 1 else ()
-        return MappedOp(op.name, op.kind, programs, asic)
+        shapes = self._shapes(("attn_value", op.context, group, geo.precharge), vs, v.heads_in_channel)
+        return MappedOp(op.name, op.kind, programs, asic, shapes=shapes)
 
     def k_write(self, op: Op) -> MappedOp:
         """This token's K into its reserved slot (one bank, one write per chunk), for every sequence."""
@@ -174,7 +197,9 @@ class PimGptMapper:
                 c, b, row, slot = k.location(t, chunk)
                 col = slot * geo.cols(k.seg)
                 programs[c].append(RowWrite(geo.bank_addr(b), row, col, geo.bursts(k.chunk_len(chunk))))
-        return MappedOp(f"{op.name}.k", op.kind, tuple(tuple(p) for p in programs))
+        ks = [self.p.matrices[kv_name(op.layer, "k", seq)] for seq in range(self.batch)]
+        shapes = self._shapes(("k_write", t), ks, lambda c: c)
+        return MappedOp(f"{op.name}.k", op.kind, tuple(tuple(p) for p in programs), shapes=shapes)
 
     def v_write(self, op: Op, after: Optional[tuple[str, ...]]) -> MappedOp:
         """This token's V: one element per feature row, one all-bank write per row of feature segments,
@@ -194,7 +219,8 @@ class PimGptMapper:
             return tuple(prog)
 
         programs = self._per_channel(build, vs[0].heads_in_channel)
-        return MappedOp(f"{op.name}.v", op.kind, programs, after=after)
+        shapes = self._shapes(("v_write", t), vs, vs[0].heads_in_channel)
+        return MappedOp(f"{op.name}.v", op.kind, programs, after=after, shapes=shapes)
 
     def embed(self, op: Op, position: int) -> MappedOp:
         """Read each sequence's token row of wte and (learned positions) the position's row of wpe,
@@ -245,7 +271,7 @@ class PimGptMapper:
             elif op.kind == "attn_value":
                 v_name = (pending_v.name,) if pending_v is not None else ()
                 m = self.attn_value(op)
-                out.append(MappedOp(m.name, m.kind, m.programs, m.asic, after=(prev, *v_name)))
+                out.append(MappedOp(m.name, m.kind, m.programs, m.asic, after=(prev, *v_name), shapes=m.shapes))
                 pending_v = None
             elif op.kind in EMBEDS:
                 out.append(self.embed(op, position))

@@ -99,6 +99,8 @@ def to_steps(mapped: list[MappedOp], hw: HwConfig, work_cache: dict) -> list[Ste
 def _op_steps(m: MappedOp, deps: tuple, steps: list, hw: HwConfig, work_cache: dict) -> None:
     """Append the steps of op ``m`` (depending on ``deps``) to ``steps``."""
     if m.programs is not None:
+        if m.shapes is not None:
+            _name_by_shape(m.programs, m.shapes, work_cache)
         pim = _pim_part(m.programs, hw, work_cache)
         if pim is not None:
             steps.append(PimStep(m.name, m.programs, deps, *pim))
@@ -115,6 +117,24 @@ def _op_steps(m: MappedOp, deps: tuple, steps: list, hw: HwConfig, work_cache: d
 def _streams(step: Step) -> bool:
     """Whether a step passes its output on as it goes (a consumer may stream on it)."""
     return isinstance(step, PimStep) or step.work.passes_on
+
+
+def _name_by_shape(programs: tuple, shapes: tuple, cache: dict) -> None:
+    """Give each program the signature of the first program of its shape (``MappedOp.shapes``), in the
+    signature memo the channels share, instead of working it out macro by macro again."""
+    memo = cache.setdefault("signatures", {})
+    by_shape = cache.setdefault("shape signatures", {})
+    for p, shape in zip(programs, shapes):
+        if p:
+            known = memo.get(id(p))
+            if known is None or known[0] is not p:
+                sig = by_shape.get(shape)
+                if sig is None:
+                    sig = by_shape[shape] = known_signature(p, memo)
+                else:
+                    if len(memo) >= SIGNATURE_MEMO_SIZE:
+                        memo.clear()
+                    memo[id(p)] = (p, sig)
 
 
 def _pim_part(programs: tuple, hw: HwConfig, cache: dict) -> Optional[tuple]:
