@@ -118,17 +118,21 @@ class PimGptMapper:
         group = max(1, self.geo.accumulators // reads) if reads else 1
         return MacRows(row, rows, cols, reads, group=group, precharge=self.geo.precharge)
 
-    def _per_channel(self, build, key) -> tuple:
+    def _per_channel(self, build, key, tag: tuple | None = None, layouts: list = ()) -> tuple:
         """Each channel's program, built once per distinct ``key(c)``: channels doing the same work get
-        the very same program object (the system runs channels in lockstep when programs match)."""
+        the very same program object (the system runs channels in lockstep when programs match).
+        With ``tag``: (programs, their ``MappedOp.shapes``), see ``_shapes``."""
         made: dict = {}
-        return tuple(made[k] if (k := key(c)) in made else made.setdefault(k, build(c))
-                     for c in range(self.geo.channels))
+        keys = [key(c) for c in range(self.geo.channels)]
+        programs = tuple(made[k] if k in made else made.setdefault(k, build(c)) for c, k in enumerate(keys))
+        if tag is None:
+            return programs
+        return programs, self._shapes(tag, layouts, keys)
 
-    def _shapes(self, tag: tuple, layouts: list, key) -> tuple:
-        """Per channel, ``MappedOp.shapes``: the op's ``tag`` (what its programs are built from besides
+    def _shapes(self, tag: tuple, layouts: list, keys: list) -> tuple | None:
+        """``MappedOp.shapes``: per channel, the op's ``tag`` (what its programs are built from besides
         the layouts and the channel), the shape of each layout it reads (all but its name and first
-        row) and ``key(c)``. None with lazy precharge, where a signature keeps row numbers."""
+        row) and the channel's key. None with lazy precharge, where a signature keeps row numbers."""
         if self.geo.precharge == "lazy":
             return None
         cached = self._layout_shapes
@@ -139,7 +143,7 @@ class PimGptMapper:
                 form = cached[id(lay)] = (lay, replace(lay, name="", row0=0))
             forms.append(form[1])
         head = (*tag, tuple(forms))
-        return tuple((head, key(c)) for c in range(self.geo.channels))
+        return tuple((head, k) for k in keys)
 
     def gemv(self, op: Op) -> MappedOp:
         m = self.p.matrices[op.weight]
@@ -152,12 +156,11 @@ class PimGptMapper:
         ks = [self.p.matrices[kv_name(op.layer, "k", b)] for b in range(self.batch)]
         group, k = self.model.group, ks[0]
         per_seg = heads_per_segment(self.model, k.seg)
-        rows = lambda c: k.channel_rows(c, op.context)  # noqa: E731
-        programs = self._per_channel(
-            lambda c: sum((self._mac_program(kb, c, op.context, per_seg) * group for kb in ks), ()), rows)
+        programs, shapes = self._per_channel(
+            lambda c: sum((self._mac_program(kb, c, op.context, per_seg) * group for kb in ks), ()),
+            lambda c: k.channel_rows(c, op.context), ("attn_score", op.context, per_seg, group), ks)
         results = op.heads * op.context * self.batch
         asic = (AsicOp("reduce", results, (("inputs", k.chunks),)),) if k.chunks > 1 else ()
-        shapes = self._shapes(("attn_score", op.context, per_seg, group, self.geo.precharge), ks, rows)
         return MappedOp(op.name, op.kind, programs, asic, shapes=shapes)
 
     def attn_value(self, op: Op) -> MappedOp:
@@ -181,10 +184,9 @@ class PimGptMapper:
                             prog.append(self._rows(row + full, 1, last * geo.cols(tokens), last))
             return tuple(prog)
 
-        programs = self._per_channel(build, v.heads_in_channel)
+        programs, shapes = self._per_channel(build, v.heads_in_channel, ("attn_value", op.context, group), vs)
         chunks = ceil(op.context / v.seg)
         asic = (AsicOp("reduce", self.model.d_model * self.batch, (("inputs", chunks),)),) if chunks > 1 else ()
-        shapes = self._shapes(("attn_value", op.context, group, geo.precharge), vs, v.heads_in_channel)
         return MappedOp(op.name, op.kind, programs, asic, shapes=shapes)
 
     def k_write(self, op: Op) -> MappedOp:
@@ -198,7 +200,7 @@ class PimGptMapper:
                 col = slot * geo.cols(k.seg)
                 programs[c].append(RowWrite(geo.bank_addr(b), row, col, geo.bursts(k.chunk_len(chunk))))
         ks = [self.p.matrices[kv_name(op.layer, "k", seq)] for seq in range(self.batch)]
-        shapes = self._shapes(("k_write", t), ks, lambda c: c)
+        shapes = self._shapes(("k_write", t), ks, list(range(geo.channels)))
         return MappedOp(f"{op.name}.k", op.kind, tuple(tuple(p) for p in programs), shapes=shapes)
 
     def v_write(self, op: Op, after: Optional[tuple[str, ...]]) -> MappedOp:
@@ -218,8 +220,7 @@ class PimGptMapper:
                     prog.append(AllBankWrite(row, elem // geo.col_elems, min(v.pack, segs - q0), banks))
             return tuple(prog)
 
-        programs = self._per_channel(build, vs[0].heads_in_channel)
-        shapes = self._shapes(("v_write", t), vs, vs[0].heads_in_channel)
+        programs, shapes = self._per_channel(build, vs[0].heads_in_channel, ("v_write", t), vs)
         return MappedOp(f"{op.name}.v", op.kind, programs, after=after, shapes=shapes)
 
     def embed(self, op: Op, position: int) -> MappedOp:
