@@ -192,3 +192,17 @@ def test_a_macro_with_a_refresh_inside_is_simulated_once_per_window_not_once_per
     windows = [w for kept in fast_ch._windows.values() for w in kept]
     refreshed = ref[3]
     assert windows and len(windows) < refreshed  # some refreshes fell in a window already kept
+
+
+@pytest.mark.parametrize("variant", ["default", "short_refresh", "per_bank_refresh"])
+def test_row_burst_units_longer_than_the_refresh_interval_are_reused_at_every_phase_exactly(variant):
+    """Each unit outlasts the refresh interval (a refresh in every one, so no refresh-free period):
+    the units are reused through the phases their outcome holds for, and equal the reference."""
+    spec = SPECS[variant]
+    long_units = MacRows(0, 160, 64, 1, 16)  # ten units of 16 rows x 64 MAC16 each (an LM head's)
+    run_steps = [(gap, (GbWrite(64), long_units)) for gap in range(0, 2400, 37)]
+    _, ref = simulate("reference", spec, run_steps)
+    fast_ch, fast = simulate("fast", spec, run_steps)
+    assert fast == ref
+    if variant == "default":  # (about one refresh per unit; the short interval puts several in each)
+        assert fast_ch._refreshing and fast_ch._memo  # the path ran

@@ -6,7 +6,9 @@ PREA, read-out). Once a unit leaves the channel in the state it found it
 that unit shifted by its period. The units a refresh interrupts are
 simulated until the state is steady again, and the outcome is kept with the
 refresh phases (cycles until due) that would have gone the same way
-(``pimsim.pim.due``). The stream then meets each refresh in the steady state
+(``pimsim.pim.due``); so are units that each take longer than the refresh
+interval (every one has a refresh inside: no refresh-free period exists), each
+reused at the phases its outcome holds for. The stream then meets each refresh in the steady state
 at some phase; when a phase recurs, the stretch since is a cycle, and whole
 cycles are jumped.
 """
@@ -30,7 +32,7 @@ class RowBursts:
         stream meets a refresh again in the same state at the same phase, what lies between is a
         cycle: whole cycles are jumped. A shorter or open-ended last unit runs as is."""
         if not self.reuse:
-            for cache in (self._ids, self._periodic, self._memo):
+            for cache in (self._ids, self._periodic, self._memo, self._refreshing):
                 cache.clear()
         shape = m.unit_shape(0)
         u, units = 0, m.units()
@@ -39,13 +41,23 @@ class RowBursts:
         pol = self.refresh
         while u < end:
             known = self._periodic.get((state, shape))
-            if known is None:  # not steady (yet): one unit, watching for a period
+            if known is None:  # not steady (yet)
+                if (state, shape) in self._refreshing:  # units each with a refresh inside
+                    k = self._recall(state, shape, u, end)
+                    if k:
+                        u += k
+                    else:
+                        u, state = self._interrupted(m, u, end, state, (state, shape, pol.position()))
+                    continue
+                # one unit, watching for a period
                 mark0, refs0, counts0, time0 = self.mark, pol.issued, list(self.engine.counts), dict(self.time)
                 self._unit(m, u)
                 u += 1
                 after = self._state()
                 if after == state and pol.issued == refs0:
                     self._periodic[(state, shape)] = self._measure(mark0, counts0, time0)
+                elif after == state and pol.issued == refs0 + 1:  # a unit longer than the refresh interval
+                    self._refreshing.add((state, shape))
                 state = after
                 continue
             u = self._steady(u, end, state, shape, known)
@@ -96,6 +108,19 @@ class RowBursts:
             self._jump(kept[4], kept[5], kept[6], n)
         assert self.mark == mark, "the jumps applied differ from those summed"
         return u
+
+    def _recall(self, state: int, shape: tuple, u: int, end: int) -> int:
+        """From ``state`` at unit ``u``: jump a stretch of units through one refresh whose outcome is
+        known at this refresh phase (``_interrupted``); return the units jumped (0 if none is)."""
+        pol = self.refresh
+        phase = pol.next_due - self.mark
+        for kept in self._memo.get((state, shape, pol.position()), ()):
+            lo, hi, slide, k = kept[:4]
+            if lo <= phase <= hi and k <= end - u and (slide is None or slide.covers(phase)):
+                self._jump(kept[4], kept[5], kept[6], 1)
+                pol.skip_one()
+                return k
+        return 0
 
     def _unit(self, m: MacRows, u: int) -> None:
         for run in m.unit(u):

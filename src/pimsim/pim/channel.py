@@ -261,6 +261,8 @@ class FastChannel(RowBursts, Channel):
         # (state, shape, refresh rotation) -> [(phases lo..hi, slide, units, their outcome)]: the units
         # a refresh interrupts, for every refresh phase (cycles until due) that goes the same way
         self._memo: dict[tuple, list] = cache.setdefault("memo", {})
+        # (state, burst shape) whose units return to the state with one refresh inside each
+        self._refreshing: set[tuple] = cache.setdefault("refreshing", set())
         # (program signature, entry state[, refresh phase, rotation]) -> the program's outcome
         self._programs: dict[tuple, tuple] = cache.setdefault("programs", {})
         # (program signature, entry state, refresh rotation) -> [(phases lo..hi, slide, outcome)]: a
