@@ -266,7 +266,7 @@ class FastChannel(RowBursts, Channel):
         # (program signature, entry state[, refresh phase, rotation]) -> the program's outcome
         self._programs: dict[tuple, tuple] = cache.setdefault("programs", {})
         # (program signature, entry state, refresh rotation) -> [(phases lo..hi, slide, outcome)]: a
-        # macro's outcome with one refresh inside, for every phase that goes the same way (``DueWindow``)
+        # macro's outcome with refreshes inside, for every phase that goes the same way (``DueWindow``)
         self._windows: dict[tuple, list] = cache.setdefault("windows", {})
         self._sigs: dict[int, tuple] = cache.setdefault("signatures", {})  # id(program) -> (program, signature)
         self._after = None  # (interned end-state id, mark) of the program that produced the current state
@@ -364,7 +364,7 @@ class FastChannel(RowBursts, Channel):
                  self.done_cat, mark0, refs, end_state)
         if refs == 0:
             self._programs[(sig, state)] = entry
-        elif refs == 1 and watch is not None:
+        elif watch is not None:
             lo, hi, slide = watch.result(mark0, moves)
             self._windows.setdefault((sig, state, pos), []).append((lo, hi, slide, entry))
         else:
