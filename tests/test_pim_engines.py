@@ -206,3 +206,18 @@ def test_row_burst_units_longer_than_the_refresh_interval_are_reused_at_every_ph
     assert fast == ref
     if variant == "default":  # (about one refresh per unit; the short interval puts several in each)
         assert fast_ch._refreshing and fast_ch._memo  # the path ran
+
+
+def test_a_window_of_refresh_phases_is_not_used_while_the_refresh_is_overdue():
+    """Overdue at entry, a state is named relative to the refresh's due time, so the same name stands
+    for states a cycle apart at neighbouring phases: no window may carry an outcome across them (a
+    four-bank channel's single-bank MACs found it: one run a cycle late)."""
+    hw = load_hwconfig("hwconfigs/pimgpt.yaml", ["dram.banks_per_group=1", "dram.rows=65536"])
+    spec = build_pim_spec(hw.dram.model_copy(update={"channels": 1}), hw.pim)
+    gaps = [0, 324, 333, 334, 442, 1116, 1780, 2067, 2425, 0, 118, 218, 238, 245, 289, 298, 411, 515, 855, 1000,
+            1299, 1423, 1523, 1955, 3848, 664, 2081, 2197, 4000, 0, 119, 245, 464, 497, 686, 704, 672, 0, 3999,
+            4000, 0, 166, 1, 44, 257, 257, 1393, 0, 238, 35, 72, 1333, 4000, 31, 2539, 361, 31, 2659, 62, 0, 2856]
+    run_steps = [(gap, (BankMac((0, 0), 0, 2, 2),)) for gap in gaps]
+    _, ref = simulate("reference", spec, run_steps)
+    _, fast = simulate("fast", spec, run_steps)
+    assert fast == ref

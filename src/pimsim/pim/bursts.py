@@ -114,6 +114,8 @@ class RowBursts:
         known at this refresh phase (``_interrupted``); return the units jumped (0 if none is)."""
         pol = self.refresh
         phase = pol.next_due - self.mark
+        if phase <= 0:  # overdue: the state is named relative to the due time (``FastChannel._body``)
+            return 0
         for kept in self._memo.get((state, shape, pol.position()), ()):
             lo, hi, slide, k = kept[:4]
             if lo <= phase <= hi and k <= end - u and (slide is None or slide.covers(phase)):

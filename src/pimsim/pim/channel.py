@@ -337,13 +337,16 @@ class FastChannel(RowBursts, Channel):
         hit = self._programs.get(key)
         if hit is not None:
             return self._replay(hit)
-        for lo, hi, slide, entry in self._windows.get((sig, state, pos), ()):
+        # (windows only while the refresh is not yet due: an overdue refresh names the entry state
+        # relative to its due time, so one name stands for different states at different phases)
+        for lo, hi, slide, entry in self._windows.get((sig, state, pos), ()) if phase > 0 else ():
             if lo <= phase <= hi and (slide is None or slide.covers(phase)):
                 return self._replay(entry)
         mark0, refs0, counts0, time0 = self.mark, pol.issued, list(self.engine.counts), dict(self.time)
         whole = split and len(program) > 1  # a refresh likely falls somewhere inside: reuse piece by piece
         # a single macro records which refresh phases go the same way (unless row bursts reuse their own)
-        watch = None if whole or self._watch is not None or _bursts(program) else DueWindow(pol.next_due)
+        watch = (None if whole or phase <= 0 or self._watch is not None or _bursts(program)
+                 else DueWindow(pol.next_due))
         self._watch = watch
         try:
             if whole:
