@@ -4,9 +4,9 @@ Channels that receive the same program from the same state produce the same
 result, so with the fast engine such channels share one channel object and
 the work is done once. A step that gives the members of a group different
 programs (or leaves some idle) splits the group, each part continuing from a
-clone of the shared state; groups merge again when their members are
-quiescent (nothing pending, every bank closed) with the same refresh
-schedule, because from there their futures are identical. A channel's
+clone of the shared state; groups merge again when their futures are the same
+(``_same_future``: settled in the same mode, or ended in the same named state
+at the same cycle, with the same refresh schedule). A channel's
 command and refresh counts are its object's plus an offset: a split leaves
 the offset as it is (the clone starts with the same counts), a merge moves
 the difference between the two objects' counts into it. The reference
