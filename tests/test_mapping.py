@@ -152,7 +152,8 @@ def test_a_runs_passes_built_from_layer_templates_equal_each_pass_built_alone(mo
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(model=models(), geo=geometries, batch=st.sampled_from([1, 2]), positions=st.lists(st.integers(0, 39), max_size=4))
+@given(model=models(), geo=geometries, batch=st.sampled_from([1, 2]),
+       positions=st.lists(st.integers(0, 39), max_size=4))
 def test_programs_of_one_shape_have_one_signature_in_every_layer_and_token(model, geo, batch, positions):
     """``MappedOp.shapes`` may stand for a program's signature: programs the mapper gives the same
     shape (whatever their layer, token or channel) have the same ``program_signature``."""

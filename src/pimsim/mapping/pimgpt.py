@@ -36,8 +36,8 @@ from pimsim.mapping.macro import AllBankWrite, GbWrite, MacRows, RowRead, RowWri
 from pimsim.mapping.placement import ModelPlacement, heads_per_segment, kv_name
 from pimsim.workload.ops import EMBEDS, NORMS, Op
 
-SEQUENTIAL = (*NORMS, "argmax")
-ATTENTION_VECTOR = ("scale", "softmax")  # vector ops over the attended tokens: new every token  # reductions over one sequence's vector: once per sequence
+SEQUENTIAL = (*NORMS, "argmax")  # reductions over one sequence's vector: once per sequence
+ATTENTION_VECTOR = ("scale", "softmax")  # vector ops over the attended tokens: new every token
 
 
 @dataclass(frozen=True)

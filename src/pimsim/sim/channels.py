@@ -134,11 +134,12 @@ class ChannelSet:
 
 def _same_future(obj: Channel, now: int):
     """A key that channels with the same future share, or None. Settled channels (every constraint
-    expired, every bank closed) in the same mode with the same refresh schedule (settled at the earlier of ``now`` and the refresh's due time: an overdue
-    refresh is issued in the past, where what a channel did just before ``now`` still decides when);
-    and fast channels that have issued nothing since their last program ended in the same named
-    state (the canonical state, pending completion included) at the same cycle, with the same
-    refresh schedule: from there every command goes at the same cycle."""
+    expired, every bank closed) in the same mode with the same refresh schedule (settled at the
+    earlier of ``now`` and the refresh's due time: an overdue refresh is issued in the past, where
+    what a channel did just before ``now`` still decides when); and fast channels that have issued
+    nothing since their last program ended in the same named state (the canonical state, pending
+    completion included) at the same cycle, with the same refresh schedule: from there every
+    command goes at the same cycle."""
     pol = obj.refresh
     if obj.done <= now:
         mode = obj.engine.settled(min(now, pol.next_due))

@@ -18,7 +18,8 @@ from pimsim.asic.work import AsicWork
 from pimsim.config.hw import HwConfig
 from pimsim.config.workload import Workload
 from pimsim.errors import PimsimError
-from pimsim.mapping.macro import SIGNATURE_MEMO_SIZE, known_signature, command_count, leading_gb_bursts, readout_profile
+from pimsim.mapping.macro import (SIGNATURE_MEMO_SIZE, command_count, known_signature, leading_gb_bursts,
+                                  readout_profile)
 from pimsim.mapping.pimgpt import MAPPINGS, MappedOp
 from pimsim.mapping.placement import ModelPlacement, geometry, place_model
 from pimsim.sim.system import AsicStep, PimStep, Step, System
@@ -265,6 +266,8 @@ def simulate_generation(hw: HwConfig, workload: Workload, mapping: str = "pimgpt
             for op in ops:
                 work = op_work.get(op)
                 if work is None:
+                    if len(op_work) >= SIGNATURE_MEMO_SIZE:  # (attention ops are new every pass)
+                        op_work.clear()
                     work = op_work[op] = _op_work(op, elem_bytes)
                 useful += work[0]
                 for cause, n in work[1]:
