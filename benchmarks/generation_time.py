@@ -7,7 +7,8 @@ One prompt token and ``--output-tokens`` generated tokens per model (default 102
 context of GPT-2; ``--output-tokens full`` takes each model's whole context). ``--against GIT_REF``
 checks that version out into a temporary worktree and times it the same way in the same run,
 interleaved case by case (the machines are shared and noisy: compare only within one run), then
-prints the ratio and checks that both simulated the same cycles. Each case runs in a fresh process.
+prints the ratio and checks that both simulated the same cycles and counted the same DRAM commands
+and refreshes. Each case runs in a fresh process.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ out = w.model.context - 1 if out == "full" else int(out)
 w = resolve_workload(model, 1, out)
 t0 = time.perf_counter()
 res = simulate_generation(hw, w)
-print(json.dumps({"s": time.perf_counter() - t0, "passes": len(res.tokens), "cycles": res.cycles}))
+print(json.dumps({"s": time.perf_counter() - t0, "passes": len(res.tokens), "cycles": res.cycles,
+                  "counts": res.command_counts, "refreshes": res.refreshes}))
 """
 
 
@@ -83,14 +85,18 @@ def main() -> None:
         for model in summary["this"]:
             mine, theirs = summary["this"][model], summary[args.against][model]
             mine["speedup_vs_against"] = round(theirs["s"] / mine["s"], 2)
+            # the same simulation: cycles, and every DRAM command and refresh counted alike
+            ours, other = results["this"][model][0], results[args.against][model][0]
             mine["same_cycles"] = mine["cycles"] == theirs["cycles"]
+            mine["same_counts"] = (ours["counts"], ours["refreshes"]) == (other["counts"], other["refreshes"])
     if args.json:
         print(json.dumps(summary, sort_keys=True))
         return
     for name, by_model in summary.items():
         for model, r in by_model.items():
             extra = (f"  {r['speedup_vs_against']:.2f}x faster than {args.against}"
-                     f"{'' if r['same_cycles'] else '  CYCLES DIFFER'}") if "speedup_vs_against" in r else ""
+                     f"{'' if r['same_cycles'] else '  CYCLES DIFFER'}"
+                     f"{'' if r['same_counts'] else '  COMMAND COUNTS DIFFER'}") if "speedup_vs_against" in r else ""
             print(f"{name:10s} {model:12s} {r['s']:8.2f} s wall (median of {args.repeats}) for {r['passes']} passes, "
                   f"{r['cycles']:,} cycles{extra}")
 
