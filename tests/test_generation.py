@@ -45,6 +45,19 @@ def test_tiny_model_over_its_whole_context_gives_identical_results_on_both_engin
         assert ch.engine.log and check_log(ref_system.spec, ch.engine.log) == []
 
 
+@pytest.mark.parametrize("sets", [["dram.banks_per_group=1", "dram.rows=65536"], ["dram.timing.nREFI=1400"]],
+                         ids=["four_banks", "short_refresh"])
+def test_whole_generations_on_other_devices_count_every_command_as_the_reference_does(sets):
+    """Beyond the shipped device: fewer banks per channel and a shorter refresh interval put refreshes
+    at other phases of every program; the fast engine must still count and time exactly."""
+    out = {}
+    for engine in ("reference", "fast"):
+        hw = load_hwconfig(HW, [f"sim.engine={engine}", *sets])
+        res = simulate_generation(hw, resolve_workload("tiny", 1, 40))
+        out[engine] = (res.cycles, res.command_counts, res.refreshes, [t.cycles for t in res.tokens], res.op_cycles)
+    assert out["reference"] == out["fast"]
+
+
 # the Hugging Face families run at 4 + 4 tokens (the 7B models on 32 channels); the GPT shapes as shipped
 FAMILY_RUNS = {"llama-3.2-1b": 8, "llama-2-7b": 32, "mistral-7b": 32, "opt-1.3b": 8, "pythia-1.4b": 8,
                "qwen2.5-0.5b": 8}
