@@ -93,16 +93,13 @@ class RowBursts:
                 seen.clear()
                 continue
             seen[(phase, pos)] = at
-            for kept in self._memo.get((state, shape, pos), ()):
-                lo, hi, slide, k = kept[:4]
-                if lo <= phase <= hi and k <= end - u and (slide is None or slide.covers(phase)):
-                    used.setdefault(id(kept), [kept, 0])[1] += 1
-                    mark += kept[4]
-                    pol.skip_one()
-                    u += k
-                    break
-            else:
+            kept = self._kept(state, shape, pos, phase, end - u)
+            if kept is None:
                 break
+            used.setdefault(id(kept), [kept, 0])[1] += 1
+            mark += kept[4]
+            pol.skip_one()
+            u += kept[3]
         self._jump(unit[0], unit[1], unit[2], units)
         for kept, n in used.values():
             self._jump(kept[4], kept[5], kept[6], n)
@@ -116,13 +113,21 @@ class RowBursts:
         phase = pol.next_due - self.mark
         if phase <= 0:  # overdue: the state is named relative to the due time (``FastChannel._body``)
             return 0
-        for kept in self._memo.get((state, shape, pol.position()), ()):
+        kept = self._kept(state, shape, pol.position(), phase, end - u)
+        if kept is None:
+            return 0
+        self._jump(kept[4], kept[5], kept[6], 1)
+        pol.skip_one()
+        return kept[3]
+
+    def _kept(self, state: int, shape: tuple, pos: int, phase: int, room: int):
+        """A kept stretch through a refresh (``_interrupted``) from ``state`` that holds at refresh
+        ``phase`` and is at most ``room`` units long, or None."""
+        for kept in self._memo.get((state, shape, pos), ()):
             lo, hi, slide, k = kept[:4]
-            if lo <= phase <= hi and k <= end - u and (slide is None or slide.covers(phase)):
-                self._jump(kept[4], kept[5], kept[6], 1)
-                pol.skip_one()
-                return k
-        return 0
+            if lo <= phase <= hi and k <= room and (slide is None or slide.covers(phase)):
+                return kept
+        return None
 
     def _unit(self, m: MacRows, u: int) -> None:
         for run in m.unit(u):
