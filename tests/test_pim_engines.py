@@ -194,18 +194,19 @@ def test_a_macro_with_a_refresh_inside_is_simulated_once_per_window_not_once_per
     assert windows and len(windows) < refreshed  # some refreshes fell in a window already kept
 
 
-@pytest.mark.parametrize("variant", ["default", "short_refresh", "per_bank_refresh"])
+@pytest.mark.parametrize("variant", ["default", "per_bank_refresh"])
 def test_row_burst_units_longer_than_the_refresh_interval_are_reused_at_every_phase_exactly(variant):
     """Each unit outlasts the refresh interval (a refresh in every one, so no refresh-free period):
     the units are reused through the phases their outcome holds for, and equal the reference."""
     spec = SPECS[variant]
-    long_units = MacRows(0, 160, 64, 1, 16)  # ten units of 16 rows x 64 MAC16 each (an LM head's)
-    run_steps = [(gap, (GbWrite(64), long_units)) for gap in range(0, 2400, 37)]
+    long_units = MacRows(0, 128, 64, 1, 16)  # eight units of 16 rows x 64 MAC16 each (an LM head's)
+    run_steps = [(gap, (GbWrite(64), long_units)) for gap in range(0, 3333, 139)]
     _, ref = simulate("reference", spec, run_steps)
     fast_ch, fast = simulate("fast", spec, run_steps)
     assert fast == ref
-    if variant == "default":  # (about one refresh per unit; the short interval puts several in each)
-        assert fast_ch._refreshing and fast_ch._memo  # the path ran
+    if variant == "default":  # about one refresh per unit: most units are jumped, few simulated
+        kept = sum(len(stretches) for stretches in fast_ch._memo.values())
+        assert fast_ch._refreshing and 0 < kept < ref[3] // 4
 
 
 def test_a_window_of_refresh_phases_is_not_used_while_the_refresh_is_overdue():
