@@ -159,7 +159,7 @@ class Engine:
             self._own()
         if cycle < self.last_cycle:
             raise ProtocolError(f"{c.name} at cycle {cycle} issued before cycle {self.last_cycle}")
-        ready = self._earliest(cmd, lvl, p) + self.offset
+        ready = self._ready(cmd, lvl, p) + self.offset
         if cycle < ready:
             raise ProtocolError(f"{c.name} at cycle {cycle} violates timing (earliest {ready}) at {addr}")
         why = self._mode_error(c) or self._state_error(c, p, row)
@@ -176,7 +176,9 @@ class Engine:
         if cycle + self._reach[cmd] > self.horizon:
             self.horizon = cycle + self._reach[cmd]
         nx = self.next_ok
-        for rl, node, window, rule_index, updates in self._targets(cmd, p):
+        targets = self._plan_of(cmd, p)
+        self._writing(targets, cycle)
+        for rl, node, window, rule_index, updates in targets:
             if window > 1:
                 hist = self._history(rule_index, rl, node, window, updates)
                 for j in range(max(0, count - window), count):
@@ -194,16 +196,31 @@ class Engine:
         if c.mode == "switch":
             self.mode ^= count & 1
         if c.effect != "none":
-            new = row if c.effect == "open" else -1
-            if lvl == BANK:
-                self.open_row[p[BANK]] = new
-            else:
-                for b in self._span(lvl, p[lvl], BANK):
-                    self.open_row[b] = new
+            self._set_rows(lvl, p, row if c.effect == "open" else -1)
         self.counts[cmd] += count
         if self.log is not None:
             for j in range(count):
                 self.log.append((first + j * interval, c.name, *addr, row, col))
+
+    # -- the parts of ``issue`` the fast engine answers from what it has resolved -------------------
+    def _ready(self, cmd: int, lvl: int, p: tuple) -> int:
+        """The earliest raw cycle for ``cmd`` at path ``p``."""
+        return self._earliest(cmd, lvl, p)
+
+    def _plan_of(self, cmd: int, p: tuple) -> list:
+        """The table writes ``cmd`` at path ``p`` makes (``_targets``)."""
+        return self._targets(cmd, p)
+
+    def _writing(self, targets: list, cycle: int) -> None:
+        """Called with an issue's writes before they are made (raw ``cycle``)."""
+
+    def _set_rows(self, lvl: int, p: tuple, new: int) -> None:
+        """The banks the command at level ``lvl``, path ``p`` covers now hold row ``new`` (-1: closed)."""
+        if lvl == BANK:
+            self.open_row[p[BANK]] = new
+        else:
+            for b in self._span(lvl, p[lvl], BANK):
+                self.open_row[b] = new
 
     def resolved_writes(self, cmd: int, addr: Addr, min_latency: int | None = None) -> tuple[tuple, tuple]:
         """The table writes ``issue`` makes for one ``cmd`` at ``addr``, resolved to the rows they touch.

@@ -17,7 +17,7 @@ from itertools import chain
 
 from pimsim.dram.commands import BANK, LEVELS
 from pimsim.dram.cut import CutTracker
-from pimsim.dram.engine import Engine, ProtocolError
+from pimsim.dram.engine import Engine
 from pimsim.dram.spec import Addr, DramSpec
 
 Path = tuple[int, int, int, int]
@@ -106,71 +106,34 @@ class FastEngine(Engine):
             return None
         return super()._state_error(c, p, row)  # (it says why)
 
-    def issue(self, cmd: int, addr: Addr, cycle: int, row: int = -1, col: int = -1, count: int = 1,
-              interval: int = 0) -> None:
-        c = self.commands[cmd]
-        lvl = c.level
-        p = self.path(addr)
-        if self._borrowed:
-            self._own()
-        if cycle < self.last_cycle:
-            raise ProtocolError(f"{c.name} at cycle {cycle} issued before cycle {self.last_cycle}")
-        asked = self._asked
-        ready = (asked[2] if asked is not None and asked[0] == cmd and asked[1] is p
-                 else self._earliest(cmd, lvl, p)) + self.offset
-        self._asked = None
-        if cycle < ready:
-            raise ProtocolError(f"{c.name} at cycle {cycle} violates timing (earliest {ready}) at {addr}")
-        why = self._mode_error(c) or self._state_error(c, p, row)
-        if why:
-            raise ProtocolError(f"{why} at cycle {cycle}, {addr}")
-        first = cycle
-        if count > 1:
-            step = self.self_interval(cmd)
-            if step is None or interval < step:
-                raise ProtocolError(f"{c.name} run of {count} at interval {interval} (needs {step})")
-            cycle = first + (count - 1) * interval
-        self.last_cycle = cycle
-        raw_first, cycle = first - self.offset, cycle - self.offset  # stored cycles are raw
-        if cycle + self._reach[cmd] > self.horizon:
-            self.horizon = cycle + self._reach[cmd]
-        nx = self.next_ok
+    def _ready(self, cmd: int, lvl: int, p: Path) -> int:
+        """The earliest cycle just asked for the same command and address, when nothing was issued since."""
+        asked, self._asked = self._asked, None
+        return asked[2] if asked is not None and asked[0] == cmd and asked[1] is p else self._earliest(cmd, lvl, p)
+
+    def _plan_of(self, cmd: int, p: Path) -> list:
         targets = self._compiled.get((cmd, p))
         if targets is None:
             targets = self._compiled[(cmd, p)] = self._targets(cmd, p)
-        moved = None if self.cut is None or self.cut.resumed else self.cut.moved
-        for rl, node, window, rule_index, updates in targets:
-            if moved is not None:  # (what moves with a cut run: pimsim.dram.cut)
-                if window > 1:
-                    self.cut.counted()
-                else:
-                    for f, lat in updates:
-                        key, t = (rl, node, f), cycle + lat
-                        if moved.get(key, t - 1) < t:
-                            moved[key] = t
+        return targets
+
+    def _writing(self, targets: list, cycle: int) -> None:
+        """While a cut run is followed, note what moves with it (``pimsim.dram.cut``)."""
+        if self.cut is None or self.cut.resumed:
+            return
+        moved = self.cut.moved
+        for rl, node, window, _, updates in targets:
             if window > 1:
-                hist = self._history(rule_index, rl, node, window, updates)
-                for j in range(max(0, count - window), count):
-                    hist.append(raw_first + j * interval)
-                if len(hist) < window:
-                    continue
-                t0 = hist[0]
+                self.cut.counted()
             else:
-                t0 = cycle
-            row_ok = nx[rl][node]
-            for f, lat in updates:
-                t = t0 + lat
-                if row_ok[f] < t:
-                    row_ok[f] = t
-        if c.mode == "switch":
-            self.mode ^= count & 1
-        if c.effect != "none":
-            lo, hi = self._banks[lvl][p[lvl]]
-            self.open_row[lo:hi] = [row if c.effect == "open" else -1] * (hi - lo)
-        self.counts[cmd] += count
-        if self.log is not None:
-            for j in range(count):
-                self.log.append((first + j * interval, c.name, *addr, row, col))
+                for f, lat in updates:
+                    key, t = (rl, node, f), cycle + lat
+                    if moved.get(key, t - 1) < t:
+                        moved[key] = t
+
+    def _set_rows(self, lvl: int, p: Path, new: int) -> None:
+        lo, hi = self._banks[lvl][p[lvl]]
+        self.open_row[lo:hi] = [new] * (hi - lo)
 
     def canonical(self, now: int) -> tuple:
         base = now - self.offset
