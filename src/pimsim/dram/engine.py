@@ -106,12 +106,15 @@ class Engine:
             v = nx[level][p[level]][cmd]
             if v > t:
                 t = v
-        for level in range(lvl + 1, len(LEVELS)):  # nodes the command covers
-            for node in self._span(lvl, p[lvl], level):
-                v = nx[level][node][cmd]
-                if v > t:
-                    t = v
+        for level, node in self._covered(lvl, p[lvl]):  # nodes the command covers
+            v = nx[level][node][cmd]
+            if v > t:
+                t = v
         return t
+
+    def _covered(self, lvl: int, node: int):
+        """(level, node) of every node below a level-``lvl`` node."""
+        return ((level, n) for level in range(lvl + 1, len(LEVELS)) for n in self._span(lvl, node, level))
 
     def state_error(self, cmd: int, addr: Addr, row: int) -> str | None:
         """Why the bank state forbids ``cmd`` now, or None."""

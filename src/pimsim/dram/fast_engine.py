@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from itertools import chain
 
-from pimsim.dram.commands import BANK, LEVELS
+from pimsim.dram.commands import BANK
 from pimsim.dram.cut import CutTracker
 from pimsim.dram.engine import Engine
 from pimsim.dram.spec import Addr, DramSpec
@@ -26,13 +26,12 @@ Path = tuple[int, int, int, int]
 class FastEngine(Engine):
     def __init__(self, spec: DramSpec, keep_log: bool = False) -> None:
         super().__init__(spec, keep_log)
-        n = len(LEVELS)
         # derived from the spec alone (clones share them)
         self._paths: dict[Addr, Path] = {}
         self._banks = [[(node * self._per[lv][BANK], (node + 1) * self._per[lv][BANK]) for node in range(size)]
                        for lv, size in enumerate(self.sizes)]
-        self._cover = [[tuple((lv2, n2) for lv2 in range(lv + 1, n) for n2 in self._span(lv, node, lv2))
-                        for node in range(size)] for lv, size in enumerate(self.sizes)]
+        self._cover = [[tuple(Engine._covered(self, lv, node)) for node in range(size)]
+                       for lv, size in enumerate(self.sizes)]
         self._compiled: dict[tuple[int, Path], list[tuple]] = {}
         self._slots: dict[tuple[int, Path], tuple] = {}  # the entries an earliest cycle looks at
         self.cut: CutTracker | None = None  # while a refresh's cut of a run is followed
@@ -78,20 +77,8 @@ class FastEngine(Engine):
         except TypeError:  # an unhashable address (a list)
             return super().path(addr)
 
-    def _earliest(self, cmd: int, lvl: int, p: Path) -> int:
-        nx = self.next_ok
-        if lvl == BANK:
-            return max(nx[0][p[0]][cmd], nx[1][p[1]][cmd], nx[2][p[2]][cmd], nx[3][p[3]][cmd])
-        t = 0
-        for level in range(lvl + 1):
-            v = nx[level][p[level]][cmd]
-            if v > t:
-                t = v
-        for level, node in self._cover[lvl][p[lvl]]:  # nodes the command covers
-            v = nx[level][node][cmd]
-            if v > t:
-                t = v
-        return t
+    def _covered(self, lvl: int, node: int) -> tuple:
+        return self._cover[lvl][node]
 
     def _state_error(self, c, p: Path, row: int) -> str | None:
         needs = c.needs
