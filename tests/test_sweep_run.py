@@ -103,6 +103,29 @@ def test_a_failing_point_is_recorded_the_rest_finish_and_resume_completes_it(tmp
     assert (out / "results.csv").read_bytes() == (ref / "results.csv").read_bytes()
 
 
+def test_fill_cache_runs_each_missing_point_once_and_a_sweep_then_runs_nothing(tmp_path, capsys):
+    from pimsim.cache.store import ResultCache
+    from pimsim.sweeps.spec import expand_all, load_spec
+
+    path, ref = sweep_file(tmp_path), tmp_path / "ref"
+    assert sweep(path, ref, "--workers", "2", "--no-cache") == 0  # leaves the result cache empty
+    capsys.readouterr()
+    points = expand_all(load_spec(path))[0]
+    cache, seen = ResultCache(), []
+    with execute.local_executor(2) as runner:
+        ran = execute.fill_cache(runner, points + points[:2], cache,
+                                 lambda done, total, p, outcome: seen.append((done, total, outcome["ok"])))
+    assert ran == 6 and seen == [(n, 6, True) for n in range(1, 7)]  # each distinct point once
+    assert all(cache.get(p.key) is not None for p in points)
+    with execute.local_executor(2) as runner:  # all held: nothing runs
+        assert execute.fill_cache(runner, points, cache) == 0
+    out = tmp_path / "out"
+    assert sweep(path, out, "--workers", "2") == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["ran"], summary["cached"]) == (0, 6)
+    assert (out / "results.csv").read_bytes() == (ref / "results.csv").read_bytes()
+
+
 def test_a_sweep_killed_with_a_signal_resumes_to_exactly_the_uninterrupted_result(tmp_path):
     factors = {"asic.clock_mhz": [100, 200, 300, 400, 500, 600, 700, 800]}
     path = sweep_file(tmp_path, workloads=("gpt2-small",), tokens=(1, 1), factors=factors)

@@ -61,19 +61,48 @@ def _fresh_or_same(folder: Path, sweep_file: Path) -> bool:
     return False
 
 
+def _simulate_all(hw, args, studies: list[str]) -> None:
+    """Every simulation the report needs (the comparison's models and every study's points) in one
+    pool of local workers, into the result cache; the comparison and the sweeps then read them from
+    there. One pool for all keeps every worker busy to the end, where study after study would leave
+    workers idle behind each study's last big model."""
+    from pimsim.cache.store import ResultCache
+    from pimsim.config.hashes import run_hash
+    from pimsim.config.workload import resolve_workload
+    from pimsim.sweeps.execute import fill_cache, local_executor
+    from pimsim.sweeps.spec import Point
+
+    points = []
+    for model in PAPER_MODELS:
+        w = resolve_workload(model, args.prompt_tokens, args.output_tokens)
+        points.append(Point(len(points), {}, w.name, (), hw, w, run_hash(hw, w)))
+    for name in studies:
+        points += expand_all(load_spec(SWEEP_DIR / f"{name}.yaml"))[0]
+
+    def say(done: int, total: int, point, outcome: dict) -> None:
+        how = f"{outcome['wall_s']:.1f} s" if outcome["ok"] else "failed"
+        print(f"[{done}/{total}] {point.workload} {' '.join(point.sets)} ({how})", file=sys.stderr, flush=True)
+
+    with local_executor(args.workers) as runner:
+        ran = fill_cache(runner, points, ResultCache(), say)
+    print(f"reproduce: {len(points)} simulations, {len(points) - ran} from the result cache", file=sys.stderr)
+
+
 def run(args) -> int:
     from pimsim.cli.main import main
 
     out = Path(args.out)
     hw = load_hwconfig(DEFAULT_HW)
-    run_comparison(hw, PAPER_MODELS, ["t4", "xeon-gold-6154"], args.prompt_tokens, args.output_tokens,
-                   str(out / "compare"), announce=True, also={str(out / "compare-h200"): list(H200_BASELINES),
-                                         str(out / "compare-calibrated"): list(VARIANTS)})
     names = sorted(p.stem for p in SWEEP_DIR.glob("*.yaml"))
     studies = names if args.studies == "all" else [] if args.studies == "none" else args.studies.split(",")
     for name in studies:
         if name not in names:
             raise PimsimError(f"unknown study {name!r} (known: {', '.join(names)})", where="--studies")
+    _simulate_all(hw, args, studies)
+    run_comparison(hw, PAPER_MODELS, ["t4", "xeon-gold-6154"], args.prompt_tokens, args.output_tokens,
+                   str(out / "compare"), announce=True, also={str(out / "compare-h200"): list(H200_BASELINES),
+                                         str(out / "compare-calibrated"): list(VARIANTS)})
+    for name in studies:
         argv = ["sweep", str(SWEEP_DIR / f"{name}.yaml"), "--out", str(out / "studies" / name), "--json"]
         if _fresh_or_same(out / "studies" / name, SWEEP_DIR / f"{name}.yaml"):
             argv.append("--resume")

@@ -61,6 +61,13 @@ def _study_table(res: pd.DataFrame) -> list[str]:
     return out
 
 
+def _study_workloads(res: pd.DataFrame) -> str:
+    """Which models a study ran, and at how many tokens (from its table)."""
+    tokens = sorted({(int(p), int(o)) for p, o in zip(res["prompt_tokens"], res["output_tokens"])})
+    shown = ", ".join(f"{p} prompt + {o} generated" for p, o in tokens)
+    return f"Models: {', '.join(dict.fromkeys(res['workload']))}; {shown} tokens each."
+
+
 BATCH_STUDY = "batch"
 
 
@@ -103,7 +110,7 @@ def statement_rows(out: Path, cmp: pd.DataFrame, runs: pd.DataFrame) -> list[st.
         rows.append(st.asic_clock_statement((t[100] / t[1000]).to_dict()))
     chans = _study(out, "channels")
     if chans is not None:
-        t = chans[chans["workload"] == "gpt2-small"].set_index("dram.channels")["ms_per_token"]
+        t = chans[chans["workload"] == "gpt3-small"].set_index("dram.channels")["ms_per_token"]
         if 1 in t and 8 in t:
             rows.append(st.channel_statement(t[1] / t[8]))
     return rows
@@ -354,12 +361,18 @@ def write_report(out: Path, command: str, prompt: int, output: int, studies: lis
                          f"{r['traffic_reduction']:.0f}x |")
     lines += ["", "## Where the time and energy go", "", "![latency breakdown](compare/latency_breakdown.png)", "",
               "![energy breakdown](compare/energy_breakdown.png)", "",
-              "![per-token latency](compare/token_latency.png)", "", "## Sensitivity studies", ""]
-    for name in (n for n in studies if n != BATCH_STUDY):
+              "![per-token latency](compare/token_latency.png)", ""]
+    tables = {name: pd.read_csv(out / "studies" / name / "results.csv") for name in studies if name != BATCH_STUDY}
+    ran = {name: _study_workloads(res) for name, res in tables.items()}
+    same = len(set(ran.values())) == 1  # every study ran the same models: say it once
+    if tables:
+        lines += ["## Sensitivity studies", "", "Each study varies one design choice, each point a whole generation."
+                  + (f" {next(iter(ran.values()))}" if same else ""), ""]
+    for name, res in tables.items():
         lines += [f"### {name}", ""]
         if about.get(name):
             lines += [about[name], ""]
-        lines += _study_table(pd.read_csv(out / "studies" / name / "results.csv"))
+        lines += ([] if same else [ran[name], ""]) + _study_table(res)
         lines += ["", f"Table: [studies/{name}/results.csv](studies/{name}/results.csv)", ""]
         for f in sorted((out / "studies" / name / "figures").glob("*-ms_per_token.png")):
             lines += [f"![{name}: {f.stem}](studies/{name}/figures/{f.name})", ""]

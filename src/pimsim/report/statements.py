@@ -79,8 +79,8 @@ def asic_clock_statement(slowdowns: dict[str, float]) -> Statement:
 
 
 def channel_statement(speedup: float) -> Statement:
-    """``speedup``: GPT-2 small's latency on 1 channel / on 8."""
-    return Statement("channels 1 -> 8 (GPT-2 small)", "near-linear", f"{speedup:.2f}x (ideal 8x)",
+    """``speedup``: GPT-3 small's latency on 1 channel / on 8 (the smallest model: the only one that fits 1 channel)."""
+    return Statement("channels 1 -> 8 (GPT-3 small)", "near-linear", f"{speedup:.2f}x (ideal 8x)",
                      HOLDS if speedup >= CHANNEL_SCALING_LIMIT else NO, f"limit {CHANNEL_SCALING_LIMIT:.0f}x")
 
 

@@ -36,6 +36,7 @@ from pimsim.cache.runs import simulate_record
 from pimsim.cache.store import ResultCache, write_atomic
 from pimsim.errors import PimsimError
 from pimsim.sweeps.spec import Point
+from pimsim.workload.ops import forward_passes
 
 POINTS_DIR = "points"
 FAILED_DIR = "failed"
@@ -244,3 +245,19 @@ def run_points(runner, todo: list[Point], out: Path, stats: RunStats,
         if progress:
             progress(stats, point)
     return stats
+
+
+def fill_cache(runner, points: list[Point], cache: ResultCache,
+               progress: Optional[Callable[[int, int, Point, dict], None]] = None) -> int:
+    """Run the ``points`` the result ``cache`` does not hold yet on ``runner``, all in one pool (the
+    longest first, so no worker idles at the end while another finishes a big model), and store each
+    outcome there as it arrives; ``progress(done, total, point)`` after each. A point that fails is
+    left out: whatever runs it next reports the failure. Returns how many points ran."""
+    todo = [p for p in {p.key: p for p in points}.values() if cache.get(p.key) is None]
+    todo.sort(key=lambda p: -p.resolved_workload.model.total_params * forward_passes(p.resolved_workload))
+    for n, (point, outcome) in enumerate(runner.run(run_point, todo), start=1):
+        if outcome["ok"]:
+            cache.put(point.key, outcome["record"])
+        if progress:
+            progress(n, len(todo), point, outcome)
+    return len(todo)

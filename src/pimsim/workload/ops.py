@@ -135,8 +135,11 @@ def token_ops(model: ModelShape, position: int, logits: bool, batch: int = 1,
     """
     if not 0 <= position < model.context:
         raise ValueError(f"position {position} outside the context of {model.context} tokens")
-    ops = _pass_ops(model, position, logits, templates)
-    return ops if batch == 1 else [replace(op, batch=batch) for op in ops]
+    if templates is None or batch == 1:
+        ops = _pass_ops(model, position, logits, templates)
+        return ops if batch == 1 else [replace(op, batch=batch) for op in ops]
+    # the templates carry the batch (one kept dict per run, so per batch): no copy per op per pass
+    return _pass_ops(model, position, logits, templates, batch)
 
 
 CONTEXT_KINDS = ("kv_write", *ATTENTION, "scale", "softmax")  # the ops whose shape follows the position
@@ -155,11 +158,12 @@ def _at(op: Op, seen: int, slot: int) -> Op:
               op.d_head, op.context, op.batch, op.weight)
 
 
-def _pass_ops(model: ModelShape, position: int, logits: bool, templates: dict | None = None) -> list[Op]:
-    """The pass's ops; ``templates`` (layer -> its ops at position 0) spares rebuilding the ops that
-    do not depend on the position, pass after pass."""
+def _pass_ops(model: ModelShape, position: int, logits: bool, templates: dict | None = None,
+              batch: int = 1) -> list[Op]:
+    """The pass's ops for ``batch`` sequences; ``templates`` (layer -> its ops at position 0, for
+    this batch) spares rebuilding the ops that do not depend on the position, pass after pass."""
     embed = "embed" if model.positions == "learned" else "token_embed"
-    ops = [Op(embed, "embed", -1, elements=model.d_model)]
+    ops = [Op(embed, "embed", -1, elements=model.d_model, batch=batch)]
     seen, slot = model.attended(position), position % model.kv_span + 1
     for layer in range(model.layers):
         if templates is None:
@@ -167,13 +171,14 @@ def _pass_ops(model: ModelShape, position: int, logits: bool, templates: dict | 
             continue
         template = templates.get(layer)
         if template is None:
-            template = templates[layer] = _layer_ops(model, layer, 0)
+            template = _layer_ops(model, layer, 0)
+            template = templates[layer] = template if batch == 1 else [replace(op, batch=batch) for op in template]
         ops.extend(_at(op, seen, slot) if op.kind in CONTEXT_KINDS else op for op in template)
     if logits:
-        ops.append(Op(model.norm, "final.ln", -1, elements=model.d_model))
-        ops.append(Op("gemv", "lm_head", -1, rows=model.vocab, cols=model.d_model,
+        ops.append(Op(model.norm, "final.ln", -1, elements=model.d_model, batch=batch))
+        ops.append(Op("gemv", "lm_head", -1, rows=model.vocab, cols=model.d_model, batch=batch,
                       weight="wte" if model.tied_embeddings else "lm_head"))
-        ops.append(Op("argmax", "argmax", -1, elements=model.vocab))
+        ops.append(Op("argmax", "argmax", -1, elements=model.vocab, batch=batch))
     return ops
 
 
