@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pimsim.config import load_hwconfig
 from pimsim.errors import PimsimError
@@ -58,3 +60,41 @@ def test_bad_trace_line_names_its_line_number(text, line, what):
 def test_empty_trace_is_refused():
     with pytest.raises(PimsimError, match="no requests"):
         parse_trace("# nothing\n", "t")
+
+
+LINE_FORMS = ["0x{a:x} {op} {t}", "0X{a:X} {op} {t}", "0x{a:x}\t{op}  {t}", " 0x{a:x} {op} {t} ", "0x{a:x} {op}",
+              "0x{a:x} {op} {t} 9", "{a} {op} {t}", "0x{a:x} read {t}", "0x{a:x} {op} -{t}", "# note", "",
+              "0xzz {op} {t}", "0x{a:x} {op} {t}\r", "0x{a:x} {op} 0{t}"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2**64 + 5), st.booleans(), st.integers(0, 40),
+                          st.sampled_from(LINE_FORMS), st.sampled_from([True] * 6 + [False])), min_size=1, max_size=12),
+       st.booleans())
+def test_a_plainly_written_trace_parses_column_by_column_to_what_the_line_parser_reads(rows, newline_at_end):
+    """The column-by-column path (``_parse_plain``) and the line-by-line parser agree on every trace,
+    the odd and the bad included: the same arrays, or the same one-line error."""
+    from pimsim.traces.reader import _parse_lines
+
+    t, lines = 0, []
+    for addr, write, step, form, plain in rows:
+        t += step - 5 if step < 2 else step  # arrivals that sometimes go back
+        lines.append(("0x{a:x} {op} {t}" if plain else form).format(a=addr, op="WRITE" if write else "READ",
+                                                                    t=abs(t)))
+    text = "\n".join(lines) + ("\n" if newline_at_end else "")
+
+    def outcome(parse):
+        try:
+            tr = parse(text, "t.trace")
+        except PimsimError as exc:
+            return str(exc)
+        return [(a.dtype.str, a.tolist()) for a in (tr.addr, tr.is_write, tr.arrival, tr.lines)]
+
+    assert outcome(parse_trace) == outcome(_parse_lines)
+
+
+def test_a_plainly_written_trace_takes_the_column_by_column_path():
+    from pimsim.traces.reader import _parse_plain
+
+    assert _parse_plain("0x40 READ 0\n0x80 WRITE 5\n").lines.tolist() == [1, 2]
+    assert _parse_plain("0x40 READ 0\n\n0x80 WRITE 5\n") is None  # a blank line: the line parser reads it
