@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pimsim.config.hw import HwConfig
 from pimsim.energy.table import energy_pj
 from pimsim.pim.actions import action_counts
-from pimsim.traces.aim_runner import AimResult
-from pimsim.traces.controller import TraceResult
+
+if TYPE_CHECKING:  # (the types only: a DRAM trace needs none of the AiM machinery)
+    from pimsim.traces.aim_runner import AimResult
+    from pimsim.traces.controller import TraceResult
 
 
 def _energy(hw: HwConfig, counts: dict[str, int], cycles: int) -> dict[str, float]:
