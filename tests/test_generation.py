@@ -45,11 +45,17 @@ def test_tiny_model_over_its_whole_context_gives_identical_results_on_both_engin
         assert ch.engine.log and check_log(ref_system.spec, ch.engine.log) == []
 
 
-@pytest.mark.parametrize("sets", [["dram.banks_per_group=1", "dram.rows=65536"], ["dram.timing.nREFI=1400"]],
-                         ids=["four_banks", "short_refresh"])
+AIM_CONTROLLER = ["pim.register_path.block_on_result_read=true", "pim.register_path.block_cycles=1",
+                  "pim.register_path.precharge=lazy"]
+
+
+@pytest.mark.parametrize("sets", [["dram.banks_per_group=1", "dram.rows=65536"], ["dram.timing.nREFI=1400"],
+                                  AIM_CONTROLLER],
+                         ids=["four_banks", "short_refresh", "aim_controller"])
 def test_whole_generations_on_other_devices_count_every_command_as_the_reference_does(sets):
     """Beyond the shipped device: fewer banks per channel and a shorter refresh interval put refreshes
-    at other phases of every program; the fast engine must still count and time exactly."""
+    at other phases of every program; the AiM controller leaves rows open, so outcomes are reused
+    across rows (``FastChannel._state``); the fast engine must still count and time exactly."""
     out = {}
     for engine in ("reference", "fast"):
         hw = load_hwconfig(HW, [f"sim.engine={engine}", *sets])

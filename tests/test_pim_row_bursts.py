@@ -75,6 +75,24 @@ def test_row_bursts_through_refreshes_equal_the_reference_at_any_phase(variant, 
         assert fast == ref, engine
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(variant=st.sampled_from(list(VARIANTS)), rows=st.integers(1, 40), cols=st.integers(1, 64),
+       reads=st.integers(0, 3), group=st.integers(1, 3), gb=st.integers(1, 64),
+       starts=st.lists(st.tuples(st.integers(0, 3000), st.integers(0, 90), st.integers(0, 3)), min_size=2, max_size=5))
+def test_lazy_row_bursts_met_again_at_other_rows_replay_exactly(variant, rows, cols, reads, group, gb, starts):
+    """With a lazy precharge rows stay open, and the fast channel names states by their rows relative
+    to the work's first and replays an outcome at other rows, moved by as many rows: the same GEMV at
+    rows drawn near each other (they may meet the rows left open), twice or once per program."""
+    spec = SPECS[variant]
+    steps = [(gap, tuple(m for _ in range(times or 1) for m in
+                         (GbWrite(gb), MacRows(row, rows, cols, reads, group, "lazy"), MacRead(1))))
+             for gap, row, times in starts]
+    _, ref = outcome("reference", spec, steps)
+    for engine in ("fast", "fast-no-reuse"):
+        _, fast = outcome(engine, spec, steps)
+        assert fast == ref, engine
+
+
 def kept_slides(ch) -> list[Slide]:
     return [entry[2] for entries in ch._memo.values() for entry in entries if entry[2] is not None]
 

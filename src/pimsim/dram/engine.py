@@ -354,6 +354,12 @@ class Engine:
         self.offset += delta
         self.last_cycle += delta
 
+    def shift_rows(self, rows: int) -> None:
+        """Move every open row ``rows`` rows on (the state a run of work shifted by as many rows
+        leaves: ``FastChannel._state``)."""
+        if rows:  # (a new list: a snapshot may share the old one)
+            self.open_row = [r + rows if r >= 0 else r for r in self.open_row]
+
     # -- views --------------------------------------------------------------
     def count(self, name: str) -> int:
         return self.counts[self.spec.cmd_id[name]]

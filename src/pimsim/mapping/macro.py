@@ -216,17 +216,30 @@ def _sig_parts(kind: type) -> tuple:
     return parts
 
 
-def program_signature(program: Program, rows: bool = False) -> tuple:
+def program_signature(program: Program, rows: bool = False, base: int = 0) -> tuple:
     """What a program's timing depends on: its macros without row and column numbers, where the
     macro closes the rows it opens (so no row number carries from one to the next). A macro that
     leaves its last row open (``precharge="lazy"``) keeps its row, and with ``rows`` (a program
-    that starts with a row open) every macro does: an activate may find its row open."""
+    that starts with a row open) every macro does: an activate may find its row open. Rows are
+    given from ``base``: timing depends on them only through their equality."""
     out = []
     for m in program:
         parts = _SIG_PARTS.get(type(m)) or _sig_parts(type(m))
         sig = parts[0] + parts[1](m)
-        out.append(sig + (getattr(m, "row", None),) if rows or (parts[2] and m.precharge == "lazy") else sig)
+        if rows or (parts[2] and m.precharge == "lazy"):
+            row = getattr(m, "row", None)
+            sig += (row - base if row is not None else None,)
+        out.append(sig)
     return tuple(out)
+
+
+def first_row(program: Program) -> int:
+    """The row of the program's first macro that names one (0 if none does)."""
+    for m in program:
+        row = getattr(m, "row", None)
+        if row is not None:
+            return row
+    return 0
 
 
 SIGNATURE_MEMO_SIZE = 100_000  # programs whose signatures are kept (those of past tokens are let go)

@@ -37,7 +37,12 @@ class RowBursts:
         shape = m.unit_shape(0)
         u, units = 0, m.units()
         end = units if m.unit_shape(units - 1) == shape else units - 1
-        state = self._state()
+        # with a lazy precharge each unit leaves its last row open: states are named by their rows
+        # relative to the next unit's first (the same state then recurs unit after unit), and a jump
+        # over k units moves the open rows k units on
+        step = m.group if m.precharge == "lazy" else None
+        base = (lambda u: m.row + u * step) if step else (lambda u: None)
+        state = self._state(base(0))
         pol = self.refresh
         while u < end:
             known = self._periodic.get((state, shape))
@@ -46,23 +51,28 @@ class RowBursts:
                     k = self._recall(state, shape, u, end)
                     if k:
                         u += k
+                        if step:
+                            self.engine.shift_rows(k * step)
                     else:
-                        u, state = self._interrupted(m, u, end, state, (state, shape, pol.position()))
+                        u, state = self._interrupted(m, u, end, state, (state, shape, pol.position()), base)
                     continue
                 # one unit, watching for a period
                 mark0, refs0, counts0, time0 = self.mark, pol.issued, list(self.engine.counts), dict(self.time)
                 self._unit(m, u)
                 u += 1
-                after = self._state()
+                after = self._state(base(u))
                 if after == state and pol.issued == refs0:
                     self._periodic[(state, shape)] = self._measure(mark0, counts0, time0)
                 elif after == state and pol.issued == refs0 + 1:  # a unit longer than the refresh interval
                     self._refreshing.add((state, shape))
                 state = after
                 continue
+            u0 = u
             u = self._steady(u, end, state, shape, known)
+            if step:
+                self.engine.shift_rows((u - u0) * step)
             if u < end:  # a refresh whose outcome is not known yet
-                u, state = self._interrupted(m, u, end, state, (state, shape, pol.position()))
+                u, state = self._interrupted(m, u, end, state, (state, shape, pol.position()), base)
         for u in range(end, units):
             self._unit(m, u)
 
@@ -133,11 +143,12 @@ class RowBursts:
         for run in m.unit(u):
             self.run_run(run)
 
-    def _interrupted(self, m: MacRows, u: int, end: int, state: int, key: tuple) -> tuple[int, int]:
+    def _interrupted(self, m: MacRows, u: int, end: int, state: int, key: tuple, base) -> tuple[int, int]:
         """From the steady ``state``, the units through the refresh that falls due in the next one,
         simulated until the state is steady again (at most ``INTERRUPTED_UNITS``). Remembered with
         the refresh phases for which every look at the due time would have had the same answer.
-        Returns the next unit and the state there."""
+        ``base(u)``: the row unit ``u``'s state is named from (None: absolute rows). Returns the next
+        unit and the state there."""
         pol = self.refresh
         mark0, refs0, counts0, time0 = self.mark, pol.issued, list(self.engine.counts), dict(self.time)
         window = self._watch = DueWindow(pol.next_due)
@@ -146,7 +157,7 @@ class RowBursts:
             while k < INTERRUPTED_UNITS and u + k < end:
                 self._unit(m, u + k)
                 k += 1
-                after = self._state()
+                after = self._state(base(u + k))
                 if after == state or pol.issued > refs0 + 1:
                     break
         finally:

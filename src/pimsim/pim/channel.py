@@ -35,7 +35,7 @@ from pimsim.dram.engine import Engine
 from pimsim.dram.fast_engine import FastEngine
 from pimsim.dram.refresh import make_refresh
 from pimsim.dram.spec import DramSpec
-from pimsim.mapping.macro import REFRESH, MacRows, Program, Run, known_signature, program_signature
+from pimsim.mapping.macro import first_row, REFRESH, MacRows, Program, Run, known_signature, program_signature
 from pimsim.pim.bursts import RowBursts
 from pimsim.pim.due import DueWindow
 
@@ -269,7 +269,9 @@ class FastChannel(RowBursts, Channel):
         # macro's outcome with refreshes inside, for every phase that goes the same way (``DueWindow``)
         self._windows: dict[tuple, list] = cache.setdefault("windows", {})
         self._sigs: dict[int, tuple] = cache.setdefault("signatures", {})  # id(program) -> (program, signature)
-        self._after = None  # (interned end-state id, mark) of the program that produced the current state
+        # (interned end-state id, mark, the row it names open rows from or None) of the program that
+        # produced the current state
+        self._after = None
         self._watch: DueWindow | None = None  # while recording which due times go the same way
 
     def batch(self, cmd: int, addr, t: int, count: int) -> tuple[int, int]:
@@ -322,26 +324,29 @@ class FastChannel(RowBursts, Channel):
     def _body(self, program: Program, split: bool, sig: tuple | None = None) -> None:
         """Run (or replay) ``program``; ``split``: a whole program, reused macro by macro where it
         must be simulated; else ``sig`` is its signature when no row is open."""
-        state = self._entry_state()
-        if max(self.engine.open_row) >= 0:  # a row left open: the outcome depends on row numbers
-            sig = program_signature(program, rows=True)
-        elif split:
+        base = None
+        if max(self.engine.open_row) >= 0:  # a row left open: the outcome depends on row numbers,
+            base = first_row(program)  # named (the program's and the open ones) from its first row
+            sig = program_signature(program, rows=True, base=base)
+            state = self._entry_state(base)
+        else:
+            state = self._entry_state()
+        if base is None and split:
             sig = known_signature(program, self._sigs)
         pol = self.refresh
         phase = pol.next_due - self.mark
-        calm = self._programs.get((sig, state))
+        calm = self._programs.get((sig, state))  # (the common case first, inline)
         if calm is not None and phase > calm[1]:
-            return self._replay(calm)
+            return self._replay(calm, base)
         pos = pol.position()
-        key = (sig, state, phase, pos)
-        hit = self._programs.get(key)
-        if hit is not None:
-            return self._replay(hit)
-        # (windows only while the refresh is not yet due: an overdue refresh names the entry state
-        # relative to its due time, so one name stands for different states at different phases)
-        for lo, hi, slide, entry in self._windows.get((sig, state, pos), ()) if phase > 0 else ():
-            if lo <= phase <= hi and (slide is None or slide.covers(phase)):
-                return self._replay(entry)
+        names = (state,)
+        known = self._known(sig, state, phase, pos, calm_too=False)
+        if known is None and base is not None and not isinstance(state, int):
+            # a name made from the last program's: the state may be known by its own name
+            names = (state, self._state(base))
+            known = self._known(sig, names[1], phase, pos)
+        if known is not None:
+            return self._replay(known, base)
         mark0, refs0, counts0, time0 = self.mark, pol.issued, list(self.engine.counts), dict(self.time)
         whole = split and len(program) > 1  # a refresh likely falls somewhere inside: reuse piece by piece
         # a single macro records which refresh phases go the same way (unless row bursts reuse their own)
@@ -358,36 +363,63 @@ class FastChannel(RowBursts, Channel):
             _, counts, times = self._measure(mark0, counts0, time0)
             refs = pol.issued - refs0
             span = self.engine.last_cycle - mark0  # a refresh due by then would have changed the outcome
-            end_state = self._state()  # named by content: different paths to one state share its name
+            end_state = self._state(base)  # named by content: different paths to one state share its name
         finally:
             if watch is not None:
                 self._watch = None
                 moves = self.engine.end_cut()
         entry = (self.engine.snapshot(), span, self.mark - mark0, counts, times, self.done - self.mark,
-                 self.done_cat, mark0, refs, end_state)
-        if refs == 0:
-            self._programs[(sig, state)] = entry
-        elif watch is not None:
-            lo, hi, slide = watch.result(mark0, moves)
-            self._windows.setdefault((sig, state, pos), []).append((lo, hi, slide, entry))
-        else:
-            self._programs[key] = entry
-        self._after = (end_state, self.mark)
+                 self.done_cat, mark0, refs, end_state, base)
+        window = watch.result(mark0, moves) if refs and watch is not None else None
+        for state in names:
+            if refs == 0:
+                self._programs[(sig, state)] = entry
+            elif window is not None:
+                self._windows.setdefault((sig, state, pos), []).append((*window, entry))
+            else:
+                self._programs[(sig, state, phase, pos)] = entry
+        self._after = (end_state, self.mark, base)
 
-    def _entry_state(self):
-        """A cheap name for the state the next program starts from: "quiet" when nothing is pending;
-        the interned canonical id recorded with the program that just ended (plus how long the channel
-        then waited), when nothing has been issued since; else the canonical state, computed."""
-        if self.engine.quiescent(min(self.mark, self.refresh.next_due)) and self.done <= self.mark:
+    def _known(self, sig: tuple, state, phase: int, pos, calm_too: bool = True) -> tuple | None:
+        """The remembered outcome of a program (signature ``sig``) from ``state`` at refresh ``phase``
+        and rotation ``pos``, or None (``calm_too``: also one with no refresh inside)."""
+        if calm_too:
+            calm = self._programs.get((sig, state))
+            if calm is not None and phase > calm[1]:
+                return calm
+        hit = self._programs.get((sig, state, phase, pos))
+        if hit is not None:
+            return hit
+        # (windows only while the refresh is not yet due: an overdue refresh names the entry state
+        # relative to its due time, so one name stands for different states at different phases)
+        for lo, hi, slide, entry in self._windows.get((sig, state, pos), ()) if phase > 0 else ():
+            if lo <= phase <= hi and (slide is None or slide.covers(phase)):
+                return entry
+        return None
+
+    def _entry_state(self, base: int | None = None):
+        """A cheap name for the state the next program starts from (open rows named from ``base``):
+        "quiet" when nothing is pending; the interned canonical id recorded with the program that
+        just ended (plus how long the channel then waited, and how far ``base`` lies from the row
+        that name was given from), when nothing has been issued since; else the canonical state,
+        computed."""
+        if base is None and self.engine.quiescent(min(self.mark, self.refresh.next_due)) and self.done <= self.mark:
             return "quiet"
-        if self._after is not None and self.engine.last_cycle <= self._after[1]:
-            gap = self.mark - self._after[1]
-            return self._after[0] if gap == 0 else ("gap", self._after[0], gap)
-        return self._state()
+        after = self._after
+        if after is not None and self.engine.last_cycle <= after[1] and (base is None or after[2] is not None):
+            name, gap = after[0], self.mark - after[1]
+            if base is not None:
+                name = (name, base - after[2])
+            return name if gap == 0 else ("gap", name, gap)
+        return self._state(base)
 
-    def _replay(self, entry: tuple) -> None:
-        snap, span, dur, counts, times, done_rel, done_cat, mark0, refs, end_state = entry
+    def _replay(self, entry: tuple, base: int | None = None) -> None:
+        """Take a remembered outcome; ``base``: the row the entry state was named from (the outcome
+        then moves by as many rows as ``base`` lies from the row it was recorded from)."""
+        snap, span, dur, counts, times, done_rel, done_cat, mark0, refs, end_state, was = entry
         self.engine.load(snap, self.mark - mark0)
+        if base != was:  # (the end state's name is from the row recorded from: it holds from base)
+            self.engine.shift_rows(base - was)
         eng_counts = self.engine.counts
         for i, d in counts:
             eng_counts[i] += d
@@ -397,7 +429,7 @@ class FastChannel(RowBursts, Channel):
             self.refresh.skip(refs)
         self.mark += dur
         self.done, self.done_cat = self.mark + done_rel, done_cat
-        self._after = (end_state, self.mark)
+        self._after = (end_state, self.mark, base)
 
     def run_macro(self, macro) -> None:
         if isinstance(macro, MacRows) and macro.units() >= MIN_BURST_UNITS:
@@ -405,12 +437,15 @@ class FastChannel(RowBursts, Channel):
         else:
             super().run_macro(macro)
 
-    def _state(self) -> int:
+    def _state(self, row_base: int | None = None) -> int:
         """The canonical state (engine + pending completion) as a small interned id.
 
         Taken at the earlier of now and the next refresh's due time: an overdue refresh is issued
         in the past (at or after its due time), so what is pending after that time matters too.
-        (Taken within a recorded stretch, the base pins the refresh phase: see ``DueWindow.pin``.)"""
+        (Taken within a recorded stretch, the base pins the refresh phase: see ``DueWindow.pin``.)
+        With ``row_base``, open rows are named relative to it: timing depends on row numbers only
+        through their equality, so two states that differ by the same shift of every open row, met
+        with work shifted by as many rows, go the same way (the row bursts of a lazy precharge)."""
         done_rel = self.done - self.mark if self.done > self.mark else 0
         if self._watch is not None and self._watch.frame is not None:
             self._watch.abandon()
@@ -419,7 +454,11 @@ class FastChannel(RowBursts, Channel):
             if self._watch is not None:
                 self._watch.pin()
             now = self.refresh.next_due
-        key = (self.engine.canonical(now), done_rel, self.done_cat)
+        canon = self.engine.canonical(now)
+        if row_base is not None:
+            rel, win, rows, mode = canon
+            canon = (rel, win, ("from", *(r - row_base if r >= 0 else None for r in rows)), mode)
+        key = (canon, done_rel, self.done_cat)
         return self._ids.setdefault(key, len(self._ids))
 
     def _jump(self, delta: int, counts: tuple, times: tuple, times_n: int) -> None:
