@@ -186,3 +186,15 @@ def test_write_ops_writes_the_trace_that_ops_reads_back_and_the_shipped_example_
     replayed = json.loads(capsys.readouterr().out)
     assert replayed["total_cycles"] == direct["total_cycles"] and replayed["run_hash"] != direct["run_hash"]
     assert "--write-ops" in error(capsys, ["run", "--model", "tiny", "--write-ops", str(tmp_path / "no" / "t.jsonl")])
+
+
+@pytest.mark.parametrize("engine", ["fast", "reference"])
+def test_a_refresh_that_leaves_a_command_no_room_is_a_one_line_error_not_a_hang(capsys, tmp_path, engine):
+    """A per-bank refresh every 187 cycles falls due again before an all-bank MAC can follow the last
+    one: refresh after refresh, the command would wait forever."""
+    out = tmp_path / "run"
+    err = error(capsys, ["run", "--model", "tiny", "--prompt-tokens", "1", "--output-tokens", "3", "--out", str(out),
+                         "--set", f"sim.engine={engine}", "--set", "dram.refresh_policy=per_bank",
+                         "--set", "dram.timing.nREFI=3000"])
+    assert "dram.timing.nREFI: 64 refreshes in a row fell due before a MAC16 could issue" in err
+    assert "per-bank refresh every 187 cycles" in err and not out.exists()

@@ -35,11 +35,13 @@ from pimsim.dram.engine import Engine
 from pimsim.dram.fast_engine import FastEngine
 from pimsim.dram.refresh import make_refresh
 from pimsim.dram.spec import DramSpec
+from pimsim.errors import PimsimError
 from pimsim.mapping.macro import first_row, REFRESH, MacRows, Program, Run, known_signature, program_signature
 from pimsim.pim.bursts import RowBursts
 from pimsim.pim.due import DueWindow
 
 ENGINES: dict[str, type["Channel"]] = {}
+REFRESH_STALL = 64  # refreshes in a row with a command still waiting: the refresh leaves it no room (a livelock)
 MIN_BURST_UNITS = 8  # below this, detecting a row burst's period (canonical snapshots) costs more than it saves
 
 
@@ -120,7 +122,10 @@ class Channel:
     def _issue(self, cmd: int, addr, row: int, col: int, count: int, reopen: int, category: str) -> None:
         eng = self.engine
         info = self.spec.commands[cmd]
+        refs = self.refresh.issued  # (at the last copy issued: refreshes must leave the command room)
         while count > 0:
+            if self.refresh.issued - refs > REFRESH_STALL:
+                self._stalled(info.name)
             if info.needs.startswith("closed") and eng.state_error(cmd, addr, row):  # left open (lazy precharge)
                 self._close(cmd, addr, category)
             if reopen >= 0 and eng.state_error(cmd, addr, row):  # a refresh (or another row) closed it
@@ -138,6 +143,15 @@ class Channel:
             eng.issue(cmd, addr, t, row=row, col=col, count=n, interval=step)
             self._account(t + (n - 1) * step, info.data, category)
             count -= n
+            refs = self.refresh.issued
+
+    def _stalled(self, name: str) -> None:
+        """Refreshes keep falling due before the command can issue (it never would: a livelock)."""
+        pol = self.refresh
+        raise PimsimError(f"{REFRESH_STALL} refreshes in a row fell due before a {name} could issue: a "
+                          f"{self.spec.cfg.refresh_policy.replace('_', '-')} refresh every {pol.interval} cycles "
+                          "leaves it no room; expected a longer refresh interval (or all-bank refresh)",
+                          key="dram.timing.nREFI")
 
     def _switch(self, cmd: int, addr, category: str) -> None:
         """The mode switch a command needs, issued once that command is ready by its own rules

@@ -194,16 +194,21 @@ class System:
         same schedule is computed directly, without events; ``use_simpy=True``
         forces the SimPy path (the tests prove both give the same records).
         """
-        if not (self.overlap if use_simpy is None else use_simpy):
-            split = self._run_sequential(steps)
-        else:
-            first = len(self.records)
-            self._run_simpy(steps)
-            for rec in self.records[first:]:
-                self._tally(rec.name, rec.start, rec.end, rec.time)
-            split = self.breakdown(self.records[first:])
-            if not self.keep_records:
-                del self.records[first:]
+        try:
+            if not (self.overlap if use_simpy is None else use_simpy):
+                split = self._run_sequential(steps)
+            else:
+                first = len(self.records)
+                self._run_simpy(steps)
+                for rec in self.records[first:]:
+                    self._tally(rec.name, rec.start, rec.end, rec.time)
+                split = self.breakdown(self.records[first:])
+                if not self.keep_records:
+                    del self.records[first:]
+        except PimsimError as exc:  # (a channel names the key; the config it came from is known here)
+            if exc.where:
+                raise
+            raise PimsimError(exc.message, where=self.hw.source, key=exc.key) from None
         for k, v in split.items():
             self.totals[k] += v
         return self.now
