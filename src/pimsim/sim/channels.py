@@ -4,9 +4,10 @@ Channels that receive the same program from the same state produce the same
 result, so with the fast engine such channels share one channel object and
 the work is done once. A step that gives the members of a group different
 programs (or leaves some idle) splits the group, each part continuing from a
-clone of the shared state; groups merge again when their futures are the same
-(``_same_future``: settled in the same mode, or ended in the same named state
-at the same cycle, with the same refresh schedule). A channel's
+clone of the shared state; groups that receive the same program merge when
+their futures are the same (``_same_future``: settled in the same mode, or
+ended in the same named state at the same cycle, with the same refresh
+schedule). A channel's
 command and refresh counts are its object's plus an offset: a split leaves
 the offset as it is (the clone starts with the same counts), a merge moves
 the difference between the two objects' counts into it. The reference
@@ -44,41 +45,44 @@ class ChannelSet:
             obj = self.objs[c] = obj.clone()
         return self._run(obj, program, start)
 
-    def run_step(self, programs: tuple, now: int) -> dict[int, tuple[int, dict[str, int]]]:
-        """Run every channel's program from ``now``; returns channel -> (end, cycles by category)."""
+    def run_step(self, programs: tuple, now: int, parts: tuple | None = None
+                 ) -> dict[int, tuple[int, dict[str, int]]]:
+        """Run every channel's program from ``now``; returns channel -> (end, cycles by category).
+
+        Channels are split by the program they receive. In lockstep, the objects of one part whose
+        futures are the same (``_same_future``) merge first, so the part runs once per distinct
+        future; an object whose channels fall into several parts continues in each from a clone
+        (made before anything runs). Objects that receive different programs are never merged (to
+        be split again at once). ``parts``: ``channel_parts(programs)``, when the caller keeps it."""
         objs = self.objs
+        if parts is None or len(programs) != len(objs):
+            parts = channel_parts(programs, len(objs))
         if self.lockstep:
-            self._merge(now)
-        groups: dict[int, list[int]] = {}
-        for c, obj in enumerate(objs):
-            members = groups.get(id(obj))
-            if members is None:
-                groups[id(obj)] = [c]
-            else:
-                members.append(c)
+            for _, mem in parts:
+                first = objs[mem[0]]
+                if any(objs[c] is not first for c in mem):
+                    self._merge(mem, now)
+        owner: dict[int, int] = {}  # id(object) -> the part that keeps it; the others take clones
         out: dict[int, tuple[int, dict[str, int]]] = {}
-        n = len(programs)
-        for members in groups.values():
-            parts: list[tuple[Program, list[int]]] = []
-            for c in members:
-                p = programs[c] if c < n and programs[c] else ()
-                for q, mem in parts:
-                    if q is p or q == p:
-                        mem.append(c)
-                        break
-                else:
-                    parts.append((p, [c]))
-            obj = objs[members[0]]
-            if len(parts) > 1:  # each part continues from a clone, made before anything runs
-                clones = [obj] + [obj.clone() for _ in parts[1:]]
-                for (_, mem), o in zip(parts, clones):
-                    for c in mem:
-                        objs[c] = o
-            for program, mem in parts:
-                if program:
-                    result = self._run(objs[mem[0]], program, now)
-                    for c in mem:
-                        out[c] = result
+        for i, (program, mem) in enumerate(parts):
+            clones: dict[int, Channel] = {}
+            for c in mem:
+                obj = objs[c]
+                kept = owner.setdefault(id(obj), i)
+                if kept != i:
+                    clone = clones.get(id(obj))
+                    if clone is None:
+                        clone = clones[id(obj)] = obj.clone()
+                    objs[c] = clone
+        for program, mem in parts:
+            if program:
+                ran: dict[int, tuple] = {}
+                for c in mem:
+                    obj = objs[c]
+                    result = ran.get(id(obj))
+                    if result is None:
+                        result = ran[id(obj)] = self._run(obj, program, now)
+                    out[c] = result
         return out
 
     @staticmethod
@@ -89,16 +93,15 @@ class ChannelSet:
         return end, {"vmm": time["vmm"] - vmm, "transfer": time["transfer"] - transfer,
                      "refresh": time["refresh"] - refresh}
 
-    def _merge(self, now: int) -> None:
-        """Channels whose futures are the same (``_same_future``) share one object."""
+    def _merge(self, members: list[int], now: int) -> None:
+        """The channels ``members`` whose objects' futures are the same (``_same_future``) share one
+        object."""
         objs = self.objs
-        first = objs[0]
-        if all(o is first for o in objs):
-            return
         by_key: dict[tuple, Channel] = {}
         seen: dict[int, Channel] = {}
         moves: dict[int, tuple] = {}  # id(object left) -> the differences of its counts and the new one's
-        for c, obj in enumerate(objs):
+        for c in members:
+            obj = objs[c]
             into = seen.get(id(obj))
             if into is None:
                 key = _same_future(obj, now)
@@ -130,6 +133,22 @@ class ChannelSet:
 
     def refreshes(self) -> int:
         return sum(self.ref_offsets) + sum(obj.refresh.issued for obj in self.objs)
+
+
+def channel_parts(programs: tuple, channels: int) -> tuple[tuple[Program, tuple[int, ...]], ...]:
+    """The channels by the program they receive (an empty one for a channel left idle), in channel
+    order: ((program, channels), ...)."""
+    n = len(programs)
+    parts: list[tuple[Program, list[int]]] = []
+    for c in range(channels):
+        p = programs[c] if c < n and programs[c] else ()
+        for q, mem in parts:
+            if q is p or q == p:
+                mem.append(c)
+                break
+        else:
+            parts.append((p, [c]))
+    return tuple((p, tuple(mem)) for p, mem in parts)
 
 
 def _same_future(obj: Channel, now: int):

@@ -22,6 +22,7 @@ from pimsim.mapping.macro import (SIGNATURE_MEMO_SIZE, command_count, known_sign
                                   readout_profile)
 from pimsim.mapping.pimgpt import MAPPINGS, MappedOp
 from pimsim.mapping.placement import ModelPlacement, geometry, place_model
+from pimsim.sim.channels import channel_parts
 from pimsim.sim.system import AsicStep, PimStep, Step, System
 from pimsim.workload.ops import ATTENTION, Op, flops, forward_passes, generation_ops, memory_bytes
 
@@ -139,8 +140,9 @@ def _name_by_shape(programs: tuple, shapes: tuple, cache: dict) -> None:
 
 
 def _pim_part(programs: tuple, hw: HwConfig, cache: dict) -> Optional[tuple]:
-    """(read-out profile, lead-in) of a PIM step over ``programs``, or None when no channel is busy;
-    kept per programs object (the mapper hands out the same one for the same GEMV every token)."""
+    """(read-out profile, lead-in, the channels by program) of a PIM step over ``programs``, or None
+    when no channel is busy; kept per programs object (the mapper hands out the same one for the same
+    GEMV every token)."""
     memo = cache.setdefault("pim_parts", {})
     known = memo.get(id(programs))
     if known is not None and known[0] is programs:
@@ -149,7 +151,7 @@ def _pim_part(programs: tuple, hw: HwConfig, cache: dict) -> Optional[tuple]:
     part = None
     if busy:
         lead = min(leading_gb_bursts(p) for p in busy) * hw.dram.timing["nCCDS"]
-        part = (_profile(programs, cache), lead)
+        part = (_profile(programs, cache), lead, channel_parts(programs, hw.dram.channels))
     if len(memo) >= SIGNATURE_MEMO_SIZE:
         memo.clear()
     memo[id(programs)] = (programs, part)

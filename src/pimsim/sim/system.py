@@ -59,6 +59,7 @@ class PimStep:
     deps: Optional[tuple[int, ...]] = None  # indices of earlier steps it needs; None: every earlier step
     profile: tuple[tuple[float, float], ...] = NO_PROFILE  # (fraction of the step, share of its results)
     lead_in: int = 0  # DRAM cycles of the global-buffer write every busy channel opens with
+    parts: Optional[tuple] = None  # the channels by program (``channel_parts``), when known ahead
 
 
 @dataclass(frozen=True)
@@ -243,7 +244,7 @@ class System:
                 if keep:
                     self.records.append(StepRecord(step.name, "asic", now, stop, time))
             else:
-                results = channels.run_step(step.programs, now)
+                results = channels.run_step(step.programs, now, step.parts)
                 stop, time = now, {}
                 best = -1
                 for c in results:
