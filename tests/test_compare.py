@@ -111,7 +111,7 @@ def test_reproduce_writes_the_report_with_the_paper_ranges_beside_ours(tmp_path,
 
 
 def test_a_study_is_tabled_as_ms_per_token_per_model_and_factor_level():
-    from pimsim.report.reproduction import _study_table
+    from pimsim.report.study_sections import study_table as _study_table
 
     res = pd.DataFrame({"preset": ["a", "b", "a", "b"], "workload": ["m1", "m1", "m2", "m2"],
                         "ms_per_token": [1.0, 2.0, 3.0, 4.25]})

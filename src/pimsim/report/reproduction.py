@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pimsim.asic.area import asic_area_mm2, unit_counts
 from pimsim.config.hw import HwConfig
 from pimsim.report import statements as st
-from pimsim.report.scaling import channel_scaling_figure, scaling_table
+from pimsim.report.study_sections import asic_lines, channel_lines, read_study, sensitivity_lines
 
 BASELINES = {"t4": "T4", "xeon-gold-6154": "Xeon Gold 6154"}
 H200_BASELINES = {  # one GPU three ways: the question is how much of a baseline is the stack around it
@@ -48,46 +47,6 @@ studies/*/failed/
 """
 
 
-def _study_table(res: pd.DataFrame) -> list[str]:
-    """ms/token per model (rows) and factor level (columns); factor columns precede ``workload``."""
-    factors = list(res.columns[:list(res.columns).index("workload")])
-    levels = res[factors].astype(str).agg(", ".join, axis=1)
-    table = res.assign(level=levels).pivot(index="workload", columns="level", values="ms_per_token")
-    order = list(dict.fromkeys(levels))
-    head = "| model | " + " | ".join(f"{', '.join(factors)} = {v}" for v in order) + " |"
-    out = ["ms/token:", "", head, "|---|" + "---:|" * len(order)]
-    for model in dict.fromkeys(res["workload"]):
-        out.append(f"| {model} | " + " | ".join(f"{table.loc[model, v]:.4f}" for v in order) + " |")
-    return out
-
-
-def _study_workloads(res: pd.DataFrame) -> str:
-    """Which models a study ran, and at how many tokens (from its table)."""
-    tokens = sorted({(int(p), int(o)) for p, o in zip(res["prompt_tokens"], res["output_tokens"])})
-    shown = ", ".join(f"{p} prompt + {o} generated" for p, o in tokens)
-    return f"Models: {', '.join(dict.fromkeys(res['workload']))}; {shown} tokens each."
-
-
-BATCH_STUDY = "batch"
-
-
-def _batch_section(out: Path, about: str) -> list[str]:
-    """Batched decoding against the GPUs (pimsim.report.batch_study), its figure drawn here."""
-    from pimsim.report.batch_study import batch_figure, batch_lines, batch_table
-
-    folder = out / "studies" / BATCH_STUDY
-    results = pd.read_csv(folder / "results.csv")
-    batch_figure(batch_table(results), folder / "figures")
-    return (["## Batched decoding: where PIM stops beating the GPU", "", about, ""]
-            + batch_lines(results, f"studies/{BATCH_STUDY}/figures/speedup_vs_batch.png")
-            + [f"Table: [studies/{BATCH_STUDY}/results.csv](studies/{BATCH_STUDY}/results.csv)", ""])
-
-
-def _study(out: Path, name: str) -> pd.DataFrame | None:
-    path = out / "studies" / name / "results.csv"
-    return pd.read_csv(path) if path.exists() else None
-
-
 def statement_rows(out: Path, cmp: pd.DataFrame, runs: pd.DataFrame) -> list[st.Statement]:
     """Every paper statement we can check from the saved tables (a study not run is left out)."""
     rows = []
@@ -104,11 +63,11 @@ def statement_rows(out: Path, cmp: pd.DataFrame, runs: pd.DataFrame) -> list[st.
                                            r["work_kv_write_ms_per_token"] / total))
     rows.append(st.row_hit_statement(dict(zip(runs["model"], runs["row_hit_rate"]))))
     rows.append(st.traffic_statement(dict(zip(runs["model"], runs["traffic_reduction"]))))
-    clock = _study(out, "asic_clock")
+    clock = read_study(out, "asic_clock")
     if clock is not None:
         t = clock.pivot_table(index="workload", columns="asic.clock_mhz", values="ms_per_token")
         rows.append(st.asic_clock_statement((t[100] / t[1000]).to_dict()))
-    chans = _study(out, "channels")
+    chans = read_study(out, "channels")
     if chans is not None:
         t = chans[chans["workload"] == "gpt3-small"].set_index("dram.channels")["ms_per_token"]
         if 1 in t and 8 in t:
@@ -251,43 +210,6 @@ def h200_lines(out: Path) -> list[str]:
     return lines
 
 
-def asic_lines(hw: HwConfig | None, out: Path) -> list[str]:
-    lines = []
-    study = _study(out, "asic_model")
-    if study is not None:
-        t = study.pivot_table(index="workload", columns=["asic.model", "asic.vector_lanes", "asic.clock_mhz"],
-                              values="ms_per_token")
-        for model in sorted({m for m, _, _ in t.columns}):
-            for lanes in sorted({n for m, n, _ in t.columns if m == model}):
-                if (model, lanes, 100) in t.columns and (model, lanes, 1000) in t.columns:
-                    ratio = t[(model, lanes, 100)] / t[(model, lanes, 1000)]
-                    lines.append(f"- {model}, {lanes} lanes: 1 GHz -> 100 MHz costs "
-                                 f"{ratio.min() - 1:.0%}-{ratio.max() - 1:.0%} of the latency")
-        lines.append("")
-        t = study.pivot_table(index="workload", columns=["asic.model", "asic.vector_lanes", "asic.clock_mhz"],
-                              values="ms_per_token")
-        cols = list(t.columns)
-        lines += ["ms/token by ASIC model, lanes and clock ([studies/asic_model/results.csv]"
-                  "(studies/asic_model/results.csv)):", "",
-                  "| model | " + " | ".join(f"{m} {lanes} lanes {clk:.0f} MHz" for m, lanes, clk in cols) + " |",
-                  "|---|" + "---:|" * len(cols)]
-        for model in dict.fromkeys(study["workload"]):
-            lines.append(f"| {model} | " + " | ".join(f"{t.loc[model, c]:.4f}" for c in cols) + " |")
-        lines.append("")
-    if hw is not None and hw.asic is not None:
-        simd = hw.asic.model_copy(update={"model": "simd"})
-        lines += ["Implied ASIC size in 28 nm (arithmetic and SRAM only; `pimsim check` prints it for any config; "
-                  "per-unit figures in src/pimsim/asic/area.py):", "",
-                  "| design | lanes | adders | multipliers | comparators | arithmetic mm^2 | SRAM mm^2 | total mm^2 |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
-        for cfg in (hw.asic, simd):
-            a, (adds, muls, cmps) = asic_area_mm2(cfg), unit_counts(cfg)
-            lines.append(f"| {cfg.model} | {cfg.vector_lanes} | {adds} | {muls} | {cmps} | {a['arithmetic']:.2f} | "
-                         f"{a['SRAM']:.2f} | {a['total']:.2f} |")
-        lines.append("")
-    return lines
-
-
 def write_report(out: Path, command: str, prompt: int, output: int, studies: list[str],
                  about: dict[str, str] | None = None, hw: HwConfig | None = None) -> Path:
     """``about``: a paragraph per study (its sweep file's leading comment); ``hw``: the default config
@@ -330,21 +252,7 @@ def write_report(out: Path, command: str, prompt: int, output: int, studies: lis
               "ASIC's work exposed to a slower clock, the pipelined design hides it (ratios below); its "
               "datapaths cost a few mm^2 in 28 nm (table after), compact beside a DRAM die.", ""]
     lines += asic_lines(hw, out)
-    chans = _study(out, "channels")
-    if chans is not None:
-        figdir = out / "studies" / "channels" / "figures"
-        figdir.mkdir(parents=True, exist_ok=True)
-        tok = chans.iloc[0]
-        channel_scaling_figure(chans, figdir, f"{tok['prompt_tokens']} prompt + {tok['output_tokens']} generated tokens")
-        eff = scaling_table(chans)
-        at8 = eff[eff["channels"] == 8]
-        lines += ["## Channel scaling", "",
-                  "Speedup against the ideal line, each model from the fewest channels that hold it. Efficiency at "
-                  "8 channels (speedup / 8): " + ", ".join(f"{r['workload']} {r['efficiency']:.0%}"
-                                                           for _, r in at8.iterrows()) + ". What keeps it under "
-                  "linear: every channel receives the whole input vector (global-buffer writes do not shrink with "
-                  "the channel count), and the ASIC's exposed time and the KV-cache writes stay per token.", "",
-                  "![channel scaling](studies/channels/figures/channel_scaling.png)", ""]
+    lines += channel_lines(out)
     lines += ["## Per model", "",
               "| model | PIM ms/token (generate) | (prompt) | T4 ms/token | speedup | Xeon ms/token | speedup | "
               "energy eff. T4 | energy eff. Xeon | VMM share | row-hit rate | MAC utilization | traffic cut |",
@@ -362,23 +270,7 @@ def write_report(out: Path, command: str, prompt: int, output: int, studies: lis
     lines += ["", "## Where the time and energy go", "", "![latency breakdown](compare/latency_breakdown.png)", "",
               "![energy breakdown](compare/energy_breakdown.png)", "",
               "![per-token latency](compare/token_latency.png)", ""]
-    tables = {name: pd.read_csv(out / "studies" / name / "results.csv") for name in studies if name != BATCH_STUDY}
-    ran = {name: _study_workloads(res) for name, res in tables.items()}
-    same = len(set(ran.values())) == 1  # every study ran the same models: say it once
-    if tables:
-        lines += ["## Sensitivity studies", "", "Each study varies one design choice, each point a whole generation."
-                  + (f" {next(iter(ran.values()))}" if same else ""), ""]
-    for name, res in tables.items():
-        lines += [f"### {name}", ""]
-        if about.get(name):
-            lines += [about[name], ""]
-        lines += ([] if same else [ran[name], ""]) + _study_table(res)
-        lines += ["", f"Table: [studies/{name}/results.csv](studies/{name}/results.csv)", ""]
-        for f in sorted((out / "studies" / name / "figures").glob("*-ms_per_token.png")):
-            lines += [f"![{name}: {f.stem}](studies/{name}/figures/{f.name})", ""]
-
-    if BATCH_STUDY in studies:
-        lines += _batch_section(out, about.get(BATCH_STUDY, ""))
+    lines += sensitivity_lines(out, studies, about)
     lines += ["## Assumptions that drive the differences", ""]
     lines += [f"- {a.format(prompt=prompt, output=output)}" for a in ASSUMPTIONS]
     lines.append("")
