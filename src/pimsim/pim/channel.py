@@ -36,7 +36,7 @@ from pimsim.dram.fast_engine import FastEngine
 from pimsim.dram.refresh import make_refresh
 from pimsim.dram.spec import DramSpec
 from pimsim.errors import PimsimError
-from pimsim.mapping.macro import first_row, REFRESH, MacRows, Program, Run, known_signature, program_signature
+from pimsim.mapping.macro import REFRESH, MacRows, Program, Run, first_row, known_signature, program_signature
 from pimsim.pim.bursts import RowBursts
 from pimsim.pim.due import DueWindow
 

@@ -64,7 +64,7 @@ class ChannelSet:
                     self._merge(mem, now)
         owner: dict[int, int] = {}  # id(object) -> the part that keeps it; the others take clones
         out: dict[int, tuple[int, dict[str, int]]] = {}
-        for i, (program, mem) in enumerate(parts):
+        for i, (_, mem) in enumerate(parts):
             clones: dict[int, Channel] = {}
             for c in mem:
                 obj = objs[c]
