@@ -18,6 +18,7 @@ from __future__ import annotations
 from pimsim.mapping.macro import MacRows
 from pimsim.pim.due import DueWindow
 
+MIN_BURST_UNITS = 8  # below this, detecting a row burst's period (canonical snapshots) costs more than it saves
 INTERRUPTED_UNITS = 4  # units simulated after a refresh interrupts a steady stream, at most
 
 

@@ -21,7 +21,8 @@ once:
   ``pimsim.dram.cut``). When the stream meets a refresh again in the same
   state at the same phase, the stretch between is a cycle, jumped whole.
   With ``reuse`` these results carry across macro-commands (the same GEMV in
-  every layer and token); without it they are forgotten at each macro.
+  every layer and token), and whole programs that recur are replayed
+  (``pimsim.pim.programs``); without it they are forgotten at each macro.
 
 Time is attributed to categories (vmm, transfer, refresh) by the gap each
 command closes since the previous one, so the categories of a step sum to
@@ -36,13 +37,13 @@ from pimsim.dram.fast_engine import FastEngine
 from pimsim.dram.refresh import make_refresh
 from pimsim.dram.spec import DramSpec
 from pimsim.errors import PimsimError
-from pimsim.mapping.macro import REFRESH, MacRows, Program, Run, first_row, known_signature, program_signature
-from pimsim.pim.bursts import RowBursts
+from pimsim.mapping.macro import REFRESH, MacRows, Program, Run
+from pimsim.pim.bursts import MIN_BURST_UNITS, RowBursts
 from pimsim.pim.due import DueWindow
+from pimsim.pim.programs import ProgramReuse
 
 ENGINES: dict[str, type["Channel"]] = {}
 REFRESH_STALL = 64  # refreshes in a row with a command still waiting: the refresh leaves it no room (a livelock)
-MIN_BURST_UNITS = 8  # below this, detecting a row burst's period (canonical snapshots) costs more than it saves
 
 
 def register(name: str):
@@ -242,12 +243,6 @@ def _shallow(obj):
     return other
 
 
-def _bursts(program: Program) -> bool:
-    """Whether the fast channel steps a macro of ``program`` as periodic row bursts (which keep
-    their own record of the refresh phases that go the same way)."""
-    return any(isinstance(m, MacRows) and m.units() >= MIN_BURST_UNITS for m in program)
-
-
 @register("reference")
 class ReferenceChannel(Channel):
     """Every DRAM command issued on its own (the ground truth)."""
@@ -257,7 +252,7 @@ class ReferenceChannel(Channel):
 
 
 @register("fast")
-class FastChannel(RowBursts, Channel):
+class FastChannel(ProgramReuse, RowBursts, Channel):
     """Runs in closed form; periodic row bursts and the refreshes that interrupt them reused exactly."""
 
     engine_class = FastEngine
@@ -334,116 +329,6 @@ class FastChannel(RowBursts, Channel):
         self._begin(start)
         self._body(program, split=True)
         return self._end()
-
-    def _body(self, program: Program, split: bool, sig: tuple | None = None) -> None:
-        """Run (or replay) ``program``; ``split``: a whole program, reused macro by macro where it
-        must be simulated; else ``sig`` is its signature when no row is open."""
-        base = None
-        if max(self.engine.open_row) >= 0:  # a row left open: the outcome depends on row numbers,
-            base = first_row(program)  # named (the program's and the open ones) from its first row
-            sig = program_signature(program, rows=True, base=base)
-            state = self._entry_state(base)
-        else:
-            state = self._entry_state()
-        if base is None and split:
-            sig = known_signature(program, self._sigs)
-        pol = self.refresh
-        phase = pol.next_due - self.mark
-        calm = self._programs.get((sig, state))  # (the common case first, inline)
-        if calm is not None and phase > calm[1]:
-            return self._replay(calm, base)
-        pos = pol.position()
-        names = (state,)
-        known = self._known(sig, state, phase, pos, calm_too=False)
-        if known is None and base is not None and not isinstance(state, int):
-            # a name made from the last program's: the state may be known by its own name
-            names = (state, self._state(base))
-            known = self._known(sig, names[1], phase, pos)
-        if known is not None:
-            return self._replay(known, base)
-        mark0, refs0, counts0, time0 = self.mark, pol.issued, list(self.engine.counts), dict(self.time)
-        whole = split and len(program) > 1  # a refresh likely falls somewhere inside: reuse piece by piece
-        # a single macro records which refresh phases go the same way (unless row bursts reuse their own)
-        watch = (None if whole or phase <= 0 or self._watch is not None or _bursts(program)
-                 else DueWindow(pol.next_due))
-        self._watch = watch
-        try:
-            if whole:
-                plain = known_signature(program, self._sigs)  # (each macro's part of it, rows aside)
-                for macro, part in zip(program, plain):
-                    self._body((macro,), False, (part,))
-            else:
-                self.run_body(program)
-            _, counts, times = self._measure(mark0, counts0, time0)
-            refs = pol.issued - refs0
-            span = self.engine.last_cycle - mark0  # a refresh due by then would have changed the outcome
-            end_state = self._state(base)  # named by content: different paths to one state share its name
-        finally:
-            if watch is not None:
-                self._watch = None
-                moves = self.engine.end_cut()
-        entry = (self.engine.snapshot(), span, self.mark - mark0, counts, times, self.done - self.mark,
-                 self.done_cat, mark0, refs, end_state, base)
-        window = watch.result(mark0, moves) if refs and watch is not None else None
-        for state in names:
-            if refs == 0:
-                self._programs[(sig, state)] = entry
-            elif window is not None:
-                self._windows.setdefault((sig, state, pos), []).append((*window, entry))
-            else:
-                self._programs[(sig, state, phase, pos)] = entry
-        self._after = (end_state, self.mark, base)
-
-    def _known(self, sig: tuple, state, phase: int, pos, calm_too: bool = True) -> tuple | None:
-        """The remembered outcome of a program (signature ``sig``) from ``state`` at refresh ``phase``
-        and rotation ``pos``, or None (``calm_too``: also one with no refresh inside)."""
-        if calm_too:
-            calm = self._programs.get((sig, state))
-            if calm is not None and phase > calm[1]:
-                return calm
-        hit = self._programs.get((sig, state, phase, pos))
-        if hit is not None:
-            return hit
-        # (windows only while the refresh is not yet due: an overdue refresh names the entry state
-        # relative to its due time, so one name stands for different states at different phases)
-        for lo, hi, slide, entry in self._windows.get((sig, state, pos), ()) if phase > 0 else ():
-            if lo <= phase <= hi and (slide is None or slide.covers(phase)):
-                return entry
-        return None
-
-    def _entry_state(self, base: int | None = None):
-        """A cheap name for the state the next program starts from (open rows named from ``base``):
-        "quiet" when nothing is pending; the interned canonical id recorded with the program that
-        just ended (plus how long the channel then waited, and how far ``base`` lies from the row
-        that name was given from), when nothing has been issued since; else the canonical state,
-        computed."""
-        if base is None and self.engine.quiescent(min(self.mark, self.refresh.next_due)) and self.done <= self.mark:
-            return "quiet"
-        after = self._after
-        if after is not None and self.engine.last_cycle <= after[1] and (base is None or after[2] is not None):
-            name, gap = after[0], self.mark - after[1]
-            if base is not None:
-                name = (name, base - after[2])
-            return name if gap == 0 else ("gap", name, gap)
-        return self._state(base)
-
-    def _replay(self, entry: tuple, base: int | None = None) -> None:
-        """Take a remembered outcome; ``base``: the row the entry state was named from (the outcome
-        then moves by as many rows as ``base`` lies from the row it was recorded from)."""
-        snap, span, dur, counts, times, done_rel, done_cat, mark0, refs, end_state, was = entry
-        self.engine.load(snap, self.mark - mark0)
-        if base != was:  # (the end state's name is from the row recorded from: it holds from base)
-            self.engine.shift_rows(base - was)
-        eng_counts = self.engine.counts
-        for i, d in counts:
-            eng_counts[i] += d
-        for k, v in times:
-            self.time[k] += v
-        if refs:
-            self.refresh.skip(refs)
-        self.mark += dur
-        self.done, self.done_cat = self.mark + done_rel, done_cat
-        self._after = (end_state, self.mark, base)
 
     def run_macro(self, macro) -> None:
         if isinstance(macro, MacRows) and macro.units() >= MIN_BURST_UNITS:
