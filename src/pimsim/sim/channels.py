@@ -136,19 +136,20 @@ class ChannelSet:
 
 
 def channel_parts(programs: tuple, channels: int) -> tuple[tuple[Program, tuple[int, ...]], ...]:
-    """The channels by the program they receive (an empty one for a channel left idle), in channel
-    order: ((program, channels), ...)."""
+    """The channels by the program object they receive (an empty one for a channel left idle), in
+    channel order: ((program, channels), ...). The mapper hands channels that do the same work the
+    very same object; equal programs in two objects would only run once each (the same outcome), so
+    identity is all that is compared."""
     n = len(programs)
-    parts: list[tuple[Program, list[int]]] = []
+    parts: dict[int, tuple[Program, list[int]]] = {}
     for c in range(channels):
         p = programs[c] if c < n and programs[c] else ()
-        for q, mem in parts:
-            if q is p or q == p:
-                mem.append(c)
-                break
+        part = parts.get(id(p))
+        if part is None:
+            parts[id(p)] = (p, [c])
         else:
-            parts.append((p, [c]))
-    return tuple((p, tuple(mem)) for p, mem in parts)
+            part[1].append(c)
+    return tuple((p, tuple(mem)) for p, mem in parts.values())
 
 
 def _same_future(obj: Channel, now: int):
