@@ -64,7 +64,7 @@ def test_empty_trace_is_refused():
 
 LINE_FORMS = ["0x{a:x} {op} {t}", "0X{a:X} {op} {t}", "0x{a:x}\t{op}  {t}", " 0x{a:x} {op} {t} ", "0x{a:x} {op}",
               "0x{a:x} {op} {t} 9", "{a} {op} {t}", "0x{a:x} read {t}", "0x{a:x} {op} -{t}", "# note", "",
-              "0xzz {op} {t}", "0x{a:x} {op} {t}\r", "0x{a:x} {op} 0{t}"]
+              "0xzz {op} {t}", "0x{a:x} {op} {t}\r", "0x{a:x} {op} 0{t}", "{t} 0x{a:x} {op} {t}"]
 
 
 @settings(max_examples=300, deadline=None)
@@ -98,3 +98,6 @@ def test_a_plainly_written_trace_takes_the_column_by_column_path():
 
     assert _parse_plain("0x40 READ 0\n0x80 WRITE 5\n").lines.tolist() == [1, 2]
     assert _parse_plain("0x40 READ 0\n\n0x80 WRITE 5\n") is None  # a blank line: the line parser reads it
+    # a line short of its cycle and the next with one field too many: every field is there, misaligned
+    with pytest.raises(PimsimError, match="line 1"):
+        parse_trace("0x40 READ\n5 0x80 WRITE 7\n", "t")

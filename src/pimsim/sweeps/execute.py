@@ -251,7 +251,7 @@ def fill_cache(runner, points: list[Point], cache: ResultCache,
                progress: Optional[Callable[[int, int, Point, dict], None]] = None) -> int:
     """Run the ``points`` the result ``cache`` does not hold yet on ``runner``, all in one pool (the
     longest first, so no worker idles at the end while another finishes a big model), and store each
-    outcome there as it arrives; ``progress(done, total, point)`` after each. A point that fails is
+    outcome there as it arrives; ``progress(done, total, point, outcome)`` after each. A point that fails is
     left out: whatever runs it next reports the failure. Returns how many points ran."""
     todo = [p for p in {p.key: p for p in points}.values() if cache.get(p.key) is None]
     todo.sort(key=lambda p: -p.resolved_workload.model.total_params * forward_passes(p.resolved_workload))

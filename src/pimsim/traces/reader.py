@@ -40,15 +40,16 @@ def _parse_plain(text: str) -> Trace | None:
     every line valid) parsed column by column; None for anything else, which the line-by-line parser
     then reads (and names the first bad line of)."""
     body = text[:-1] if text.endswith("\n") else text
-    if not body or any(s in body for s in ("#", "  ", "\t", "\r", "\n\n", " \n", "\n ")) or body[0] == " " \
-            or body[-1] == " ":
+    if not body or not body.isascii() or "#" in body:
         return None
     fields = body.split()
-    n = body.count("\n") + 1
-    if len(fields) != 3 * n or body.count(" ") != 2 * n:  # exactly three fields on every line
+    if len(fields) % 3:
         return None
     a, ops, cyc = fields[0::3], fields[1::3], fields[2::3]
-    if not set(ops) <= OPS.keys() or not "".join(cyc).isascii() or not "".join(cyc).isdigit():
+    if "\n".join(map(" ".join, zip(a, ops, cyc))) != body:  # exactly "address op cycle" on every line
+        return None
+    n = len(a)
+    if not set(ops) <= OPS.keys() or not "".join(cyc).isdigit():
         return None
     if ("\n" + "\n".join(a)).count("\n0x") != n:  # every address written 0x...
         return None
