@@ -175,3 +175,28 @@ def test_programs_of_one_shape_have_one_signature_in_every_layer_and_token(model
                     shaped += 1
                     assert by_shape.setdefault(shape, program_signature(program)) == program_signature(program)
     assume(shaped > 0)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model=models(), geo=geometries, batch=st.sampled_from([1, 2]))
+def test_ops_kept_from_the_tokens_before_equal_the_ops_built_afresh(model, geo, batch):
+    """A layer's V write and attention value op are kept while what they are built from stays the same
+    (``PimGptMapper._latest_op``): pass after pass, every op equals the one a fresh mapper builds for
+    that pass alone (all but ``shapes``, which only names signatures)."""
+    from pimsim.workload.ops import token_ops
+
+    try:
+        placement = place_model(model, geo, batch=batch)
+    except PimsimError:
+        assume(False)
+    kept = PimGptMapper(placement)
+    reused = 0
+    seen: set[int] = set()
+    for position in range(model.context):
+        ops = token_ops(model, position, True, batch)
+        ours, fresh = kept.token(position, ops), PimGptMapper(placement).token(position, ops)
+        assert [(m.name, m.kind, m.programs, m.asic, m.after) for m in ours] == \
+               [(m.name, m.kind, m.programs, m.asic, m.after) for m in fresh]
+        reused += sum(id(m) in seen for m in ours if m.kind in ("kv_write", "attn_value"))
+        seen.update(id(m) for m in ours)
+    assert reused or model.context < 3 or geo.col_elems == 1  # (the test can tell reuse from none)

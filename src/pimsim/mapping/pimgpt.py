@@ -71,6 +71,9 @@ class PimGptMapper:
         self.batch_inputs = batch_inputs  # "hold" | "passes" (generation.batch_inputs)
         self._cache: dict[tuple, MappedOp] = {}
         self._layout_shapes: dict[int, tuple] = {}  # id(layout) -> (layout, its shape: ``_shapes``)
+        # (kind, layer) -> (what its programs are built from, the op): a layer's V write and attention
+        # value op stay the same for the tokens that fill one MAC column (``_latest``)
+        self._latest: dict[tuple, tuple] = {}
         self._all_banks = tuple(self.geo.bank_addr(b) for b in range(self.geo.banks))
 
     # -- GEMV over a laid-out matrix --------------------------------------------
@@ -189,6 +192,21 @@ class PimGptMapper:
         asic = (AsicOp("reduce", self.model.d_model * self.batch, (("inputs", chunks),)),) if chunks > 1 else ()
         return MappedOp(op.name, op.kind, programs, asic, shapes=shapes)
 
+    def _value_form(self, op: Op) -> tuple:
+        """What ``attn_value``'s programs take from the context: per sequence's V cache, its chunks and
+        the last chunk's burst and column counts (the programs are the same while these are)."""
+        form = []
+        for b in range(self.batch):
+            vb = self.p.values[kv_name(op.layer, "v", b)]
+            chunks = ceil(op.context / vb.seg)
+            last = op.context - (chunks - 1) * vb.seg
+            form.append((chunks, self.geo.bursts(min(vb.pack, vb.features_per_bank) * last), self.geo.cols(last)))
+        return tuple(form)
+
+    @staticmethod
+    def _after(m: MappedOp, after: tuple[str, ...]) -> MappedOp:
+        return MappedOp(m.name, m.kind, m.programs, m.asic, after=after, shapes=m.shapes)
+
     def k_write(self, op: Op) -> MappedOp:
         """This token's K into its reserved slot (one bank, one write per chunk), for every sequence."""
         geo, t = self.geo, op.context - 1
@@ -203,12 +221,27 @@ class PimGptMapper:
         shapes = self._shapes(("k_write", t), ks, list(range(geo.channels)))
         return MappedOp(f"{op.name}.k", op.kind, tuple(tuple(p) for p in programs), shapes=shapes)
 
+    def _latest_op(self, kind: str, layer: int, key: tuple, make) -> MappedOp:
+        """The layer's ``kind`` op built from ``key`` (``make()`` when the latest one of that layer was
+        built from another): an op whose programs do not change from one token to the next is the
+        very same object, so its steps and signatures are worked out once."""
+        known = self._latest.get((kind, layer))
+        if known is not None and known[0] == key:
+            return known[1]
+        mapped = make()
+        self._latest[(kind, layer)] = (key, mapped)
+        return mapped
+
     def v_write(self, op: Op, after: Optional[tuple[str, ...]]) -> MappedOp:
         """This token's V: one element per feature row, one all-bank write per row of feature segments,
-        for every sequence."""
+        for every sequence (the same programs for the tokens that share a MAC column)."""
         vs = [self.p.values[kv_name(op.layer, "v", b)] for b in range(self.batch)]
+        mchunk, elem = divmod(op.context - 1, vs[0].seg)
+        return self._latest_op("v_write", op.layer, (mchunk, elem // self.geo.col_elems, after),
+                               lambda: self._v_write(op, after, vs, mchunk, elem))
+
+    def _v_write(self, op: Op, after: Optional[tuple[str, ...]], vs: list, mchunk: int, elem: int) -> MappedOp:
         geo, t = self.geo, op.context - 1
-        mchunk, elem = divmod(t, vs[0].seg)
         banks = self._all_banks
 
         def build(c: int) -> tuple:
@@ -270,9 +303,9 @@ class PimGptMapper:
                 if pending_v is not None:
                     out.append(pending_v)
             elif op.kind == "attn_value":
-                v_name = (pending_v.name,) if pending_v is not None else ()
-                m = self.attn_value(op)
-                out.append(MappedOp(m.name, m.kind, m.programs, m.asic, after=(prev, *v_name), shapes=m.shapes))
+                after = (prev, *((pending_v.name,) if pending_v is not None else ()))
+                out.append(self._latest_op("attn_value", op.layer, (self._value_form(op), after),
+                                           lambda: self._after(self.attn_value(op), after)))
                 pending_v = None
             elif op.kind in EMBEDS:
                 out.append(self.embed(op, position))
