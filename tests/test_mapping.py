@@ -181,8 +181,9 @@ def test_programs_of_one_shape_have_one_signature_in_every_layer_and_token(model
 @given(model=models(), geo=geometries, batch=st.sampled_from([1, 2]))
 def test_ops_kept_from_the_tokens_before_equal_the_ops_built_afresh(model, geo, batch):
     """A layer's V write and attention value op are kept while what they are built from stays the same
-    (``PimGptMapper._latest_op``): pass after pass, every op equals the one a fresh mapper builds for
-    that pass alone (all but ``shapes``, which only names signatures)."""
+    (``PimGptMapper._latest_op``), and a channel's attention score program while its K rows do: pass
+    after pass, every op equals the one a fresh mapper builds for that pass alone (all but ``shapes``,
+    which only names signatures)."""
     from pimsim.workload.ops import token_ops
 
     try:

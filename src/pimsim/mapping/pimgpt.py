@@ -74,6 +74,7 @@ class PimGptMapper:
         # (kind, layer) -> (what its programs are built from, the op): a layer's V write and attention
         # value op stay the same for the tokens that fill one MAC column (``_latest``)
         self._latest: dict[tuple, tuple] = {}
+        self._score_programs: dict[int, dict[int, tuple]] = {}  # layer -> K rows held -> program
         self._all_banks = tuple(self.geo.bank_addr(b) for b in range(self.geo.banks))
 
     # -- GEMV over a laid-out matrix --------------------------------------------
@@ -159,9 +160,21 @@ class PimGptMapper:
         ks = [self.p.matrices[kv_name(op.layer, "k", b)] for b in range(self.batch)]
         group, k = self.model.group, ks[0]
         per_seg = heads_per_segment(self.model, k.seg)
-        programs, shapes = self._per_channel(
-            lambda c: sum((self._mac_program(kb, c, op.context, per_seg) * group for kb in ks), ()),
-            lambda c: k.channel_rows(c, op.context), ("attn_score", op.context, per_seg, group), ks)
+        # a channel's program depends on the layer and the K rows it holds, which grow one channel at
+        # a time: the others keep theirs (the very same objects) from the token before
+        kept = self._score_programs.setdefault(op.layer, {})
+        if len(kept) > 4 * self.geo.channels:
+            kept.clear()
+
+        def build(c: int) -> tuple:
+            held = k.channel_rows(c, op.context)
+            prog = kept.get(held)
+            if prog is None:
+                prog = kept[held] = sum((self._mac_program(kb, c, op.context, per_seg) * group for kb in ks), ())
+            return prog
+
+        programs, shapes = self._per_channel(build, lambda c: k.channel_rows(c, op.context),
+                                             ("attn_score", op.context, per_seg, group), ks)
         results = op.heads * op.context * self.batch
         asic = (AsicOp("reduce", results, (("inputs", k.chunks),)),) if k.chunks > 1 else ()
         return MappedOp(op.name, op.kind, programs, asic, shapes=shapes)
