@@ -72,7 +72,7 @@ class PimGptMapper:
         self._cache: dict[tuple, MappedOp] = {}
         self._layout_shapes: dict[int, tuple] = {}  # id(layout) -> (layout, its shape: ``_shapes``)
         # (kind, layer) -> (what its programs are built from, the op): a layer's V write and attention
-        # value op stay the same for the tokens that fill one MAC column (``_latest``)
+        # value op stay the same for the tokens that fill one MAC column (``_latest_op``)
         self._latest: dict[tuple, tuple] = {}
         self._score_programs: dict[int, dict[int, tuple]] = {}  # layer -> K rows held -> program
         self._all_banks = tuple(self.geo.bank_addr(b) for b in range(self.geo.banks))
