@@ -217,7 +217,7 @@ class PimGptMapper:
         return tuple(form)
 
     @staticmethod
-    def _after(m: MappedOp, after: tuple[str, ...]) -> MappedOp:
+    def _with_after(m: MappedOp, after: tuple[str, ...]) -> MappedOp:
         return MappedOp(m.name, m.kind, m.programs, m.asic, after=after, shapes=m.shapes)
 
     def k_write(self, op: Op) -> MappedOp:
@@ -318,7 +318,7 @@ class PimGptMapper:
             elif op.kind == "attn_value":
                 after = (prev, *((pending_v.name,) if pending_v is not None else ()))
                 out.append(self._latest_op("attn_value", op.layer, (self._value_form(op), after),
-                                           lambda: self._after(self.attn_value(op), after)))
+                                           lambda: self._with_after(self.attn_value(op), after)))
                 pending_v = None
             elif op.kind in EMBEDS:
                 out.append(self.embed(op, position))

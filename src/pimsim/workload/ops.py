@@ -135,10 +135,6 @@ def token_ops(model: ModelShape, position: int, logits: bool, batch: int = 1,
     """
     if not 0 <= position < model.context:
         raise ValueError(f"position {position} outside the context of {model.context} tokens")
-    if templates is None or batch == 1:
-        ops = _pass_ops(model, position, logits, templates)
-        return ops if batch == 1 else [replace(op, batch=batch) for op in ops]
-    # the templates carry the batch (one kept dict per run, so per batch): no copy per op per pass
     return _pass_ops(model, position, logits, templates, batch)
 
 
@@ -161,13 +157,15 @@ def _at(op: Op, seen: int, slot: int) -> Op:
 def _pass_ops(model: ModelShape, position: int, logits: bool, templates: dict | None = None,
               batch: int = 1) -> list[Op]:
     """The pass's ops for ``batch`` sequences; ``templates`` (layer -> its ops at position 0, for
-    this batch) spares rebuilding the ops that do not depend on the position, pass after pass."""
+    this batch: one dict per run) spares rebuilding the ops that do not depend on the position, and
+    copying them for the batch, pass after pass."""
     embed = "embed" if model.positions == "learned" else "token_embed"
     ops = [Op(embed, "embed", -1, elements=model.d_model, batch=batch)]
     seen, slot = model.attended(position), position % model.kv_span + 1
     for layer in range(model.layers):
         if templates is None:
-            ops.extend(_layer_ops(model, layer, position))
+            layer_ops = _layer_ops(model, layer, position)
+            ops.extend(layer_ops if batch == 1 else [replace(op, batch=batch) for op in layer_ops])
             continue
         template = templates.get(layer)
         if template is None:
