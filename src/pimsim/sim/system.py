@@ -104,7 +104,9 @@ class System:
         self.overlap = sim.overlap
         self.asic_ns = 1000.0 / self.asic.clock_mhz
         self._ratio = self.asic_ns / hw.dram.tck_ns  # DRAM cycles per ASIC cycle
-        self._asic_cycles: dict[AsicWork, int] = {}
+        self._asic_cycles: dict[int, tuple[AsicWork, int]] = {}  # id(work) -> (work, DRAM cycles)
+        self._stream_costs: dict[tuple, tuple] = {}  # (id(shares), cycles) -> (shares, costs): _costs
+        self._marks: dict[int, tuple] = {}  # id(profile) -> (profile, marks, shares): _pim_stream
         self.records: list[StepRecord] = []
         # without records, sequential runs only tally (a long generation makes millions of steps)
         self.keep_records = keep_records
@@ -137,43 +139,68 @@ class System:
             row[k] = row.get(k, 0) + v
 
     def asic_cycles(self, work: AsicWork) -> int:
-        """ASIC cycles in DRAM cycles (rounded up)."""
-        n = self._asic_cycles.get(work)
-        if n is None:
-            n = self._asic_cycles[work] = math.ceil(work.cycles * self.asic_ns / self.hw.dram.tck_ns - 1e-9)
-        return n
+        """ASIC cycles in DRAM cycles (rounded up); kept per work object (steps share them)."""
+        known = self._asic_cycles.get(id(work))
+        if known is None or known[0] is not work:
+            known = self._asic_cycles[id(work)] = (
+                work, math.ceil(work.cycles * self.asic_ns / self.hw.dram.tck_ns - 1e-9))
+        return known[1]
 
     def _asic_end(self, step: AsicStep, now: int, streams: dict) -> tuple[int, Optional[tuple]]:
         """When an ASIC step issued at ``now`` ends, and the stream it passes on (None if none).
 
-        ``streams`` maps a step index to (t0, [(arrival, share), ...], from_pim): the earliest time
-        its consumer may start, when each batch of its output is available (DRAM cycles), and
-        whether a PIM step produced it; a PIM step's arrivals are kept as (span, read-out profile)
-        until a consumer needs them."""
+        ``streams`` maps a step index to (t0, marks, shares, span): the earliest time its consumer
+        may start and when each batch of its output is available, with its share of the output. A
+        PIM step's batches arrive at ``t0 + mark * span`` (its read-out profile, ``_marks``), an ASIC
+        step's at ``mark`` (DRAM cycles, span None)."""
         work = step.work
         source = streams.get(step.stream_from) if step.stream_from is not None else None
         if source is None or not work.stream_cycles:
             end = max(now, self.asic_free) + self.asic_cycles(work)
-            return end, ((now, [(float(end), 1.0)], False) if work.passes_on else None)
+            return end, ((now, [float(end)], (1.0,), None) if work.passes_on else None)
         ratio = self._ratio
-        t0, arrivals, from_pim = source
-        if from_pim:
-            span, profile = arrivals
-            arrivals = [(t0 + at * span, share) for at, share in profile]
-        # a PIM producer's stream waits for the ASIC to be free; a chain of ASIC ops streams in tandem
-        free, out = float(max(t0, self.asic_free) if from_pim else t0), []
-        cycles, depth = work.stream_cycles, work.depth * ratio
-        for at, share in arrivals:
-            free = (free if free > at else at) + share * cycles * ratio
-            out.append(free + depth)
-        last = arrivals[-1][0]
+        t0, arrivals, shares, span = source
+        if span is None:
+            free = float(t0)
+        else:  # a PIM producer's stream waits for the ASIC to be free; a chain of ASIC ops streams in tandem
+            arrivals = [t0 + at * span for at in arrivals]
+            free = float(max(t0, self.asic_free))
+        costs = self._costs(shares, work.stream_cycles)
+        last = arrivals[-1]
+        if work.passes_on:
+            depth, out = work.depth * ratio, []
+            for at, cost in zip(arrivals, costs):
+                free = (free if free > at else at) + cost
+                out.append(free + depth)
+        else:  # (only when the stream ends matters)
+            out = None
+            for at, cost in zip(arrivals, costs):
+                free = (free if free > at else at) + cost
         if not self.overlap and now > last:
             # one step at a time: what is left once the producer is done waits for the steps
             # issued in between (the ASIC takes no new work while another step runs)
             free += now - last
-            out = [t + now - last if t > last else t for t in out]
+            if out is not None:
+                out = [t + now - last if t > last else t for t in out]
         end = max(now, math.ceil(free + (work.depth + work.rest) * ratio - 1e-9))
-        return end, ((t0, [(t, share) for t, (_, share) in zip(out, arrivals)], False) if work.passes_on else None)
+        return end, (None if out is None else (t0, out, shares, None))
+
+    def _costs(self, shares: tuple, cycles: int) -> list[float]:
+        """DRAM cycles each batch of a stream (``shares``) takes through ``cycles`` of stream work,
+        kept per shares object and cycles."""
+        known = self._stream_costs.get((id(shares), cycles))
+        if known is None or known[0] is not shares:
+            ratio = self._ratio
+            known = self._stream_costs[(id(shares), cycles)] = (shares, [share * cycles * ratio for share in shares])
+        return known[1]
+
+    def _pim_stream(self, step: PimStep, start: int, end: int) -> tuple:
+        """The stream a PIM step run from ``start`` to ``end`` passes on (``_asic_end``)."""
+        marks = self._marks.get(id(step.profile))
+        if marks is None or marks[0] is not step.profile:
+            marks = self._marks[id(step.profile)] = (step.profile, tuple(at for at, _ in step.profile),
+                                                      tuple(share for _, share in step.profile))
+        return start, marks[1], marks[2], end - start
 
     def _hand_off(self, step: AsicStep, i: int, steps: list, now: int, end: int) -> int:
         """When the PIM step after ``step`` may start: ``end``, or earlier by the overlap of the
@@ -183,9 +210,6 @@ class System:
             return end
         ratio = self._ratio
         return max(now, end - min(math.floor(step.work.out_cycles * ratio), nxt.lead_in))
-
-    def _pim_stream(self, step: PimStep, rec: StepRecord) -> tuple:
-        return rec.start, (rec.end - rec.start, step.profile), True
 
     def run(self, steps: list[Step], use_simpy: bool | None = None) -> int:
         """Run ``steps`` after whatever ran before; return the cycle the last one finishes.
@@ -257,8 +281,7 @@ class System:
                     pim_union += stop - now
                     for k, v in time.items():
                         pim_time[k] += v
-                span = stop - now
-                streams[i] = (now, (span, step.profile), True)
+                streams[i] = self._pim_stream(step, now, stop)
                 if keep:
                     self.records.append(StepRecord(step.name, "pim", now, stop, time,
                                                    {c: (now, results[c][0]) for c in sorted(results)}))
@@ -313,7 +336,7 @@ class System:
             rec.channels = {c: (s, e) for e, _, c, s in ends}
         else:
             rec.end = rec.start
-        streams[i] = self._pim_stream(step, rec)
+        streams[i] = self._pim_stream(step, rec.start, rec.end)
         done_event.succeed()
 
     def _channel_proc(self, env, c, store):
