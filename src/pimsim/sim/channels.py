@@ -7,17 +7,17 @@ programs (or leaves some idle) splits the group, each part continuing from a
 clone of the shared state; groups that receive the same program merge when
 their futures are the same (``_same_future``: settled in the same mode, or
 ended in the same named state at the same cycle, with the same refresh
-schedule). A channel's
-command and refresh counts are its object's plus an offset: a split leaves
-the offset as it is (the clone starts with the same counts), a merge moves
-the difference between the two objects' counts into it. The reference
+schedule). The
+channels' command and refresh counts are their objects' (one per channel)
+plus an offset: a split leaves the offset as it is (the clone starts with
+the same counts), a merge adds the difference between the counts of the
+object a channel leaves and those of the one it joins. The reference
 engine (which logs every command) and SimPy's concurrent processes keep one
 object per channel.
 """
 
 from __future__ import annotations
 
-from operator import add, sub
 from typing import Callable
 
 from pimsim.pim.channel import Channel
@@ -30,9 +30,9 @@ class ChannelSet:
         first = make()
         self.objs: list[Channel] = [first] * n if lockstep else [first] + [make() for _ in range(n - 1)]
         self.names = [c.name for c in first.spec.commands]
-        # a channel's counts: its object's engine and refresh counts plus these offsets (module docstring)
-        self.offsets = [[0] * len(self.names) for _ in range(n)]
-        self.ref_offsets = [0] * n
+        # the channels' counts: their objects' engine and refresh counts plus these (module docstring)
+        self.offset = [0] * len(self.names)
+        self.ref_offset = 0
 
     def __len__(self) -> int:
         return len(self.objs)
@@ -45,9 +45,9 @@ class ChannelSet:
             obj = self.objs[c] = obj.clone()
         return self._run(obj, program, start)
 
-    def run_step(self, programs: tuple, now: int, parts: tuple | None = None
-                 ) -> dict[int, tuple[int, dict[str, int]]]:
-        """Run every channel's program from ``now``; returns channel -> (end, cycles by category).
+    def run_step(self, programs: tuple, now: int, parts: tuple | None = None) -> list[tuple[list[int], tuple]]:
+        """Run every channel's program from ``now``; returns the runs: (channels, (end, cycles by
+        category)) for each object that ran, its channels in order (idle channels are in none).
 
         Channels are split by the program they receive. In lockstep, the objects of one part whose
         futures are the same (``_same_future``) merge first, so the part runs once per distinct
@@ -60,30 +60,36 @@ class ChannelSet:
         if self.lockstep:
             for _, mem in parts:
                 first = objs[mem[0]]
-                if any(objs[c] is not first for c in mem):
-                    self._merge(mem, now)
-        owner: dict[int, int] = {}  # id(object) -> the part that keeps it; the others take clones
-        out: dict[int, tuple[int, dict[str, int]]] = {}
-        for i, (_, mem) in enumerate(parts):
-            clones: dict[int, Channel] = {}
-            for c in mem:
-                obj = objs[c]
-                kept = owner.setdefault(id(obj), i)
-                if kept != i:
-                    clone = clones.get(id(obj))
-                    if clone is None:
-                        clone = clones[id(obj)] = obj.clone()
-                    objs[c] = clone
-        for program, mem in parts:
-            if program:
-                ran: dict[int, tuple] = {}
+                for c in mem:
+                    if objs[c] is not first:
+                        self._merge(mem, now)
+                        break
+        if len(parts) > 1:
+            owner: dict[int, int] = {}  # id(object) -> the part that keeps it; the others take clones
+            for i, (_, mem) in enumerate(parts):
+                clones: dict[int, Channel] = {}
                 for c in mem:
                     obj = objs[c]
-                    result = ran.get(id(obj))
-                    if result is None:
-                        result = ran[id(obj)] = self._run(obj, program, now)
-                    out[c] = result
-        return out
+                    kept = owner.setdefault(id(obj), i)
+                    if kept != i:
+                        clone = clones.get(id(obj))
+                        if clone is None:
+                            clone = clones[id(obj)] = obj.clone()
+                        objs[c] = clone
+        runs = []
+        for program, mem in parts:
+            if program:
+                by_obj: dict[int, tuple[Channel, list[int]]] = {}
+                for c in mem:
+                    obj = objs[c]
+                    group = by_obj.get(id(obj))
+                    if group is None:
+                        by_obj[id(obj)] = (obj, [c])
+                    else:
+                        group[1].append(c)
+                for obj, chans in by_obj.values():
+                    runs.append((chans, self._run(obj, program, now)))
+        return runs
 
     @staticmethod
     def _run(obj: Channel, program: Program, start: int) -> tuple[int, dict[str, int]]:
@@ -99,21 +105,26 @@ class ChannelSet:
         objs = self.objs
         by_key: dict[tuple, Channel] = {}
         seen: dict[int, Channel] = {}
-        moves: dict[int, tuple] = {}  # id(object left) -> the differences of its counts and the new one's
+        moved: dict[int, list] = {}  # id(object left) -> [it, the object joined, channels moved]
         for c in members:
             obj = objs[c]
             into = seen.get(id(obj))
             if into is None:
                 key = _same_future(obj, now)
                 into = seen[id(obj)] = obj if key is None else by_key.setdefault(key, obj)
-                if into is not obj:
-                    moves[id(obj)] = (list(map(sub, obj.engine.counts, into.engine.counts)),
-                                      obj.refresh.issued - into.refresh.issued)
-            if into is not obj:  # channel c leaves obj: its offsets take the difference of their counts
-                diff, refs = moves[id(obj)]
-                self.offsets[c] = list(map(add, self.offsets[c], diff))
-                self.ref_offsets[c] += refs
+            if into is not obj:
                 objs[c] = into
+                move = moved.get(id(obj))
+                if move is None:
+                    moved[id(obj)] = [obj, into, 1]
+                else:
+                    move[2] += 1
+        offset = self.offset
+        for obj, into, k in moved.values():
+            for i, (left, kept) in enumerate(zip(obj.engine.counts, into.engine.counts)):
+                if left != kept:
+                    offset[i] += k * (left - kept)
+            self.ref_offset += k * (obj.refresh.issued - into.refresh.issued)
 
     def finish(self, end: int) -> None:
         """Refreshes that fall due while the channels idle until ``end``."""
@@ -125,14 +136,14 @@ class ChannelSet:
 
     # -- results ---------------------------------------------------------------
     def command_counts(self) -> dict[str, int]:
-        total = [sum(col) for col in zip(*self.offsets)]
+        total = list(self.offset)
         for obj in self.objs:
             for i, v in enumerate(obj.engine.counts):
                 total[i] += v
         return dict(zip(self.names, total))
 
     def refreshes(self) -> int:
-        return sum(self.ref_offsets) + sum(obj.refresh.issued for obj in self.objs)
+        return self.ref_offset + sum(obj.refresh.issued for obj in self.objs)
 
 
 def channel_parts(programs: tuple, channels: int) -> tuple[tuple[Program, tuple[int, ...]], ...]:

@@ -268,23 +268,22 @@ class System:
                 if keep:
                     self.records.append(StepRecord(step.name, "asic", now, stop, time))
             else:
-                results = channels.run_step(step.programs, now, step.parts)
+                runs = channels.run_step(step.programs, now, step.parts)
                 stop, time = now, {}
                 best = -1
-                for c in results:
-                    end = results[c][0]
-                    if end > best or (end == best and c < best_c):
-                        best, best_c = end, c
+                for chans, (end, cycles) in runs:  # the critical channel: the latest, then the lowest
+                    if end > best or (end == best and chans[0] < best_c):
+                        best, best_c, time = end, chans[0], cycles
                 if best >= 0:
-                    stop, time = results[best_c]
+                    stop = best
                 if stop > now:
                     pim_union += stop - now
                     for k, v in time.items():
                         pim_time[k] += v
                 streams[i] = self._pim_stream(step, now, stop)
                 if keep:
-                    self.records.append(StepRecord(step.name, "pim", now, stop, time,
-                                                   {c: (now, results[c][0]) for c in sorted(results)}))
+                    self.records.append(StepRecord(step.name, "pim", now, stop, time, dict(sorted(
+                        (c, (now, end)) for chans, (end, _) in runs for c in chans))))
             self._tally(step.name, now, stop, time)
             now = stop
         self.now = max(self.now, now)
