@@ -130,3 +130,26 @@ def test_channels_whose_futures_are_the_same_share_one_object_and_still_equal_th
     assert shared["reference"] == [8, 8, 8, 8]
     if gap == 5000:  # settled (in PIM mode, refreshes alike) before the second step: one object
         assert shared["fast"][1] == 1
+
+
+@pytest.mark.parametrize("model,sets", [("tiny", ["asic.model=pipelined"]), ("tiny", ["asic.model=simd"]),
+                                        ("gpt2-small", ["sim.overlap=true"])])
+def test_steps_taken_from_the_last_token_equal_the_steps_made_afresh(model, sets, monkeypatch):
+    import pimsim.sim.generation as generation
+    from pimsim.config.workload import resolve_workload
+    from pimsim.mapping.pimgpt import MAPPINGS
+    from pimsim.mapping.placement import geometry, place_model
+    from pimsim.sim.generation import to_steps
+    from pimsim.workload.ops import generation_ops
+
+    hw = load_hwconfig("hwconfigs/pimgpt.yaml", sets)
+    wl = resolve_workload(model, 3, 5)
+    mapper = MAPPINGS["pimgpt"](place_model(wl.model, geometry(hw.dram, hw.pim)))
+    like_last, reused = generation._like_last, []
+    monkeypatch.setattr(generation, "_like_last", lambda *a: reused.append(like_last(*a)) or reused[-1])
+    kept: dict = {}
+    for pos, _, ops in generation_ops(wl):
+        mapped = mapper.token(pos, ops)
+        taken = to_steps(mapped, hw, kept)
+        assert taken == to_steps(mapped, hw, {})
+    assert len(reused) >= 4 and all(r is not None for r in reused)  # (tokens laid out as the last one)

@@ -73,47 +73,91 @@ def to_steps(mapped: list[MappedOp], hw: HwConfig, work_cache: dict) -> list[Ste
 
     An ASIC step whose model can stream (``AsicWork.stream_cycles``) consumes the output of the one
     step it depends on when that step passes its output on: a PIM step (results read out unit by
-    unit, ``PimStep.profile``) or element-wise ASIC work."""
+    unit, ``PimStep.profile``) or element-wise ASIC work.
+
+    A token whose ops are the last token's but for some new op objects in the same places (the
+    attention, whose length grows) takes the last token's steps with those ops' steps made afresh,
+    when they make as many steps of the same kinds (``_like_last``)."""
+    last = work_cache.get("last token")
+    if last is not None and len(last[0]) == len(mapped):
+        steps = _like_last(mapped, last, hw, work_cache)
+        if steps is not None:
+            work_cache["last token"] = (mapped, steps, last[2])
+            return steps
     steps: list[Step] = []
+    spans: list[tuple] = []  # per op: (its first step, how many, its deps)
     last_of: dict[str, int] = {}
-    made = work_cache.setdefault("steps", {})  # (id(op), where its steps start, deps, streams) -> steps
     for m in mapped:
         if m.after is None:
             deps = (len(steps) - 1,) if steps else ()
         else:
             deps = tuple(last_of[n] for n in m.after if n in last_of)
-        # the same op at the same place in a token of the same layout makes the same steps
-        key = (id(m), len(steps), deps, _streams(steps[deps[0]]) if len(deps) == 1 else None)
-        known = made.get(key)
-        if known is not None and known[0] is m:
-            steps.extend(known[1])
-        else:
-            first = len(steps)
-            _op_steps(m, deps, steps, hw, work_cache)
-            if len(made) >= SIGNATURE_MEMO_SIZE:
-                made.clear()
-            made[key] = (m, steps[first:])
+        made = _steps_of(m, deps, len(steps), steps, hw, work_cache)
+        spans.append((len(steps), len(made), deps))
+        steps.extend(made)
         if steps and steps[-1].name == m.name:  # the op's last step, for ops named in `after`
             last_of[m.name] = len(steps) - 1
+    work_cache["last token"] = (mapped, steps, spans)
     return steps
 
 
-def _op_steps(m: MappedOp, deps: tuple, steps: list, hw: HwConfig, work_cache: dict) -> None:
-    """Append the steps of op ``m`` (depending on ``deps``) to ``steps``."""
+def _like_last(mapped: list[MappedOp], last: tuple, hw: HwConfig, work_cache: dict) -> Optional[list[Step]]:
+    """The steps of a token laid out as the last one (same op names and ``after`` in the same places,
+    each changed op making as many steps that stream alike), or None."""
+    before, steps, spans = last
+    changed = [i for i, (m, was) in enumerate(zip(mapped, before)) if m is not was]
+    if not changed:
+        return steps
+    steps = list(steps)
+    for i in changed:
+        m, was = mapped[i], before[i]
+        if m.name != was.name or m.after != was.after:
+            return None
+        first, count, deps = spans[i]
+        made = _steps_of(m, deps, first, steps, hw, work_cache)
+        if len(made) != count or any(_streams(a) != _streams(b) or a.name != b.name
+                                     for a, b in zip(made, steps[first:first + count])):
+            return None
+        steps[first:first + count] = made
+    return steps
+
+
+def _steps_of(m: MappedOp, deps: tuple, first: int, steps: list, hw: HwConfig, work_cache: dict) -> list[Step]:
+    """The steps of op ``m`` placed from index ``first`` on, after ``steps[:first]``; the same op at the
+    same place in a token of the same layout makes the same steps (kept per op object)."""
+    made = work_cache.setdefault("steps", {})  # (id(op), where its steps start, deps, streams) -> steps
+    key = (id(m), first, deps, _streams(steps[deps[0]]) if len(deps) == 1 else None)
+    known = made.get(key)
+    if known is not None and known[0] is m:
+        return known[1]
+    out = _op_steps(m, deps, first, steps, hw, work_cache)
+    if len(made) >= SIGNATURE_MEMO_SIZE:
+        made.clear()
+    made[key] = (m, out)
+    return out
+
+
+def _op_steps(m: MappedOp, deps: tuple, first: int, steps: list, hw: HwConfig, work_cache: dict) -> list[Step]:
+    """The steps of op ``m`` (depending on ``deps``), placed from index ``first`` on after ``steps[:first]``."""
+    out: list[Step] = []
     if m.programs is not None:
         if m.shapes is not None:
             _name_by_shape(m.programs, m.shapes, work_cache)
         pim = _pim_part(m.programs, hw, work_cache)
         if pim is not None:
-            steps.append(PimStep(m.name, m.programs, deps, *pim))
-            deps = (len(steps) - 1,)
+            out.append(PimStep(m.name, m.programs, deps, *pim))
+            deps = (first,)
     for a in m.asic:
         work = work_cache.get(a)
         if work is None:
             work = work_cache[a] = asic_work(a.kind, a.n, hw.asic, **dict(a.shape))
-        source = deps[0] if len(deps) == 1 and work.stream_cycles and _streams(steps[deps[0]]) else None
-        steps.append(AsicStep(m.name, work, deps, source))
-        deps = (len(steps) - 1,)
+        source = None
+        if len(deps) == 1 and work.stream_cycles:
+            dep = out[deps[0] - first] if deps[0] >= first else steps[deps[0]]
+            source = deps[0] if _streams(dep) else None
+        out.append(AsicStep(m.name, work, deps, source))
+        deps = (first + len(out) - 1,)
+    return out
 
 
 def _streams(step: Step) -> bool:
