@@ -15,9 +15,15 @@ cycle after a column command frees a queue slot). The streak ends when no
 hit is queued, at the first request for anything else, before the next
 refresh falls due, or with an auto-precharge (closed page: the last queued
 hit of the row).
+
+A streak in its steady state (the channel's queue full of the bank's
+requests, each column command freeing the slot the next request takes the
+cycle after) is taken many periods at once (``Streak._steady``).
 """
 
 from __future__ import annotations
+
+from itertools import repeat
 
 from pimsim.dram.engine import Engine
 
@@ -36,6 +42,8 @@ class Streak:
         self.plain_cmd = (ids["RD"], ids["WR"])  # by write
         self.auto_cmd = (ids["RDA"], ids["WRA"])
         self.latency, self.usable = self._pair_latencies(eng)
+        # per column command: the cycles between two of them in a row at one bank (at least one a cycle)
+        self.period = {a: max([lat for f, lat in self.latency[a] if f == a] + [1]) for a in cols}
         self.chan, self.bank, self.row, self.write, self.arrival = chan, bank, row, write, arrival
 
     def _pair_latencies(self, eng: Engine) -> tuple[dict[int, tuple[tuple[int, int], ...]], bool]:
@@ -55,6 +63,50 @@ class Streak:
                 usable = False
             out[a] = tuple(sorted(lat.items()))
         return out, usable
+
+    def _steady(self, q: list[int], open_row: int, pos: int, stop, nxt: int, nextok: dict[int, int]) -> int:
+        """How many periods of the steady state follow (0: none). The channel's queue is full, every
+        request in it is bank b's, its oldest a hit; a period issues the oldest hit's column command
+        (a plain one, the same for every hit: same direction) and lets the next request enter in the
+        cycle after. Periods follow while the request issued is a hit in that direction and the one
+        entering is for the bank and has arrived, before ``stop``: then commands go one period
+        (``period``) apart and each request enters the cycle after a command."""
+        row, write, bank, arrival = self.row, self.write, self.bank, self.arrival
+        w = write[q[0]]
+        cmd = self.plain_cmd[w]
+        step = self.period[cmd]
+        t = nextok[cmd] if nextok[cmd] > pos else pos  # the first command's cycle
+        limit = len(row) - nxt
+        if stop != INF:
+            limit = min(limit, (stop - 2 - t) // step + 1)  # (every entry before stop)
+        lead = 0  # leading queued hits in that direction
+        for i in q:
+            if row[i] != open_row or write[i] != w:
+                break
+            lead += 1
+        queued = len(q)
+        if lead < queued:
+            limit = min(limit, lead)
+        b = bank[nxt]
+        k = 0
+        t += 1  # when the k-th request would enter
+        if lead == queued:  # the entering requests are issued too, from period `queued` on, while hits
+            while k < limit:
+                r = nxt + k
+                if bank[r] != b or arrival[r] > t:
+                    return k
+                k += 1
+                t += step
+                if row[r] != open_row or write[r] != w:
+                    limit = min(limit, queued + k - 1)  # (issued in period queued + k - 1: a hit no more)
+                    break
+        while k < limit:
+            r = nxt + k
+            if bank[r] != b or arrival[r] > t:
+                break
+            k += 1
+            t += step
+        return k
 
     def run(self, b: int, c: int, q: list[int], open_row: int, pos: int, stop: int, nxt: int, last_enq: int,
             room: int, nextok: dict[int, int]) -> tuple[int, int, int, list[tuple[int, int, int]], bool]:
@@ -76,6 +128,28 @@ class Streak:
             h += 1
         hits = sum(1 for i in q if row[i] == open_row)  # queued hits
         while True:
+            if not room and h == 0 and not closed_page and nxt < n and bank[nxt] == b:
+                k = self._steady(q, open_row, pos, stop, nxt, nextok)
+                if k:  # k periods of the steady state, at once
+                    w = write[q[0]]
+                    cmd = plain_cmd[w]
+                    t0 = nextok[cmd] if nextok[cmd] > pos else pos
+                    step = self.period[cmd]
+                    seq = q + list(range(nxt, nxt + k))
+                    last = t0 + (k - 1) * step
+                    issued.extend(zip(seq[:k], range(t0, last + 1, step), repeat(cmd, k)))
+                    q[:] = seq[k:]
+                    nxt += k
+                    last_enq = pos = last + 1
+                    for f, lat in latency[cmd]:
+                        v = last + lat
+                        if nextok[f] < v:
+                            nextok[f] = v
+                    h = 0
+                    while h < len(q) and row[q[h]] != open_row:
+                        h += 1
+                    hits = sum(1 for i in q if row[i] == open_row)
+                    continue
             if not hits and q:  # only other rows' requests queued: the bank's next command is a PRE
                 return pos, nxt, last_enq, issued, False
             e = INF  # the next entry (a request of another channel finds its queue empty)
