@@ -140,6 +140,23 @@ def test_streaks_carry_most_of_a_stream_and_agree_with_the_reference(monkeypatch
     assert len(issued) > 0.9 * 8000
 
 
+def test_a_backlogged_stream_is_taken_in_steady_periods_and_agrees_with_the_reference(monkeypatch):
+    """The steady state of a streak is what carries a backlogged stream (so the equalities above cover it)."""
+    periods = []
+    steady = streak_module.Streak._steady
+
+    def counting(self, *args):
+        periods.append(steady(self, *args))
+        return periods[-1]
+
+    monkeypatch.setattr(streak_module.Streak, "_steady", counting)
+    hw = load_hwconfig(GDDR6)
+    m = parse_mapping(hw.controller.address_mapping, hw.dram)
+    ref, fast = both(hw, trace_text(pattern_addresses("stream", 8000, hw.dram, m)))
+    assert fast == ref
+    assert sum(periods) > 0.5 * 8000
+
+
 def test_the_log_comes_from_the_reference():
     hw = load_hwconfig(GDDR6)
     spec = build_spec(hw.dram)

@@ -282,7 +282,7 @@ def simulate_generation(hw: HwConfig, workload: Workload, mapping: str = "pimgpt
     """Simulate every forward pass of ``workload`` (or the given ``passes``: (position, is_prompt,
     ops) from an op trace). ``keep_records`` keeps every step record (for a timeline);
     ``command_log`` makes engines that can log every DRAM command do so."""
-    pim = hw.require("pim")
+    hw.require("pim")
     check_dtype(hw, workload, workload.name)
     placement = place_workload(hw, workload)
     mapper = MAPPINGS[mapping](placement, batch_inputs=workload.generation.batch_inputs)

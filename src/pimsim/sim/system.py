@@ -270,7 +270,7 @@ class System:
             else:
                 runs = channels.run_step(step.programs, now, step.parts)
                 stop, time = now, {}
-                best = -1
+                best = best_c = -1
                 for chans, (end, cycles) in runs:  # the critical channel: the latest, then the lowest
                     if end > best or (end == best and chans[0] < best_c):
                         best, best_c, time = end, chans[0], cycles
