@@ -134,8 +134,9 @@ def test_streaks_and_their_steady_periods_carry_a_stream_and_agree_with_the_refe
         return out
 
     def counted_steady(self, *args):
-        periods.append(steady(self, *args))
-        return periods[-1]
+        out = steady(self, *args)
+        periods.append(out[0])
+        return out
 
     monkeypatch.setattr(streak_module.Streak, "run", counted_run)
     monkeypatch.setattr(streak_module.Streak, "_steady", counted_steady)

@@ -77,7 +77,7 @@ def to_steps(mapped: list[MappedOp], hw: HwConfig, work_cache: dict) -> list[Ste
 
     A token whose ops are the last token's but for some new op objects in the same places (the
     attention, whose length grows) takes the last token's steps with those ops' steps made afresh,
-    when they make as many steps of the same kinds (``_like_last``)."""
+    when they make as many steps, of the same names and streaming alike (``_like_last``)."""
     last = work_cache.get("last token")
     if last is not None and len(last[0]) == len(mapped):
         steps = _like_last(mapped, last, hw, work_cache)

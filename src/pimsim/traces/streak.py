@@ -42,7 +42,7 @@ class Streak:
         self.plain_cmd = (ids["RD"], ids["WR"])  # by write
         self.auto_cmd = (ids["RDA"], ids["WRA"])
         self.latency, self.usable = self._pair_latencies(eng)
-        # per column command: the cycles between two of them in a row at one bank (at least one a cycle)
+        # per column command: the cycles between two of them in a row at one bank (at least one cycle)
         self.period = {a: max([lat for f, lat in self.latency[a] if f == a] + [1]) for a in cols}
         self.chan, self.bank, self.row, self.write, self.arrival = chan, bank, row, write, arrival
 
@@ -64,21 +64,23 @@ class Streak:
             out[a] = tuple(sorted(lat.items()))
         return out, usable
 
-    def _steady(self, q: list[int], open_row: int, pos: int, stop, nxt: int, nextok: dict[int, int]) -> int:
-        """How many periods of the steady state follow (0: none). The channel's queue is full, every
-        request in it is bank b's, its oldest a hit; a period issues the oldest hit's column command
-        (a plain one, the same for every hit: same direction) and lets the next request enter in the
-        cycle after. Periods follow while the request issued is a hit in that direction and the one
+    def _steady(self, q: list[int], open_row: int, pos: int, stop: float, nxt: int, nextok: dict[int, int]
+                ) -> tuple[int, int, int, int]:
+        """How many periods of the steady state follow (0: none), the column command, the first one's
+        cycle and the period. The channel's queue is full, every request in it is bank b's (the fast
+        controller runs a streak only then) and its oldest is a hit; a period issues the oldest hit's
+        column command (a plain one, the same for every hit: same direction) and lets the next
+        request enter in the cycle after. Periods follow while the request issued is a hit in that direction and the one
         entering is for the bank and has arrived, before ``stop``: then commands go one period
         (``period``) apart and each request enters the cycle after a command."""
         row, write, bank, arrival = self.row, self.write, self.bank, self.arrival
         w = write[q[0]]
         cmd = self.plain_cmd[w]
         step = self.period[cmd]
-        t = nextok[cmd] if nextok[cmd] > pos else pos  # the first command's cycle
+        first = nextok[cmd] if nextok[cmd] > pos else pos  # the first command's cycle
         limit = len(row) - nxt
         if stop != INF:
-            limit = min(limit, (stop - 2 - t) // step + 1)  # (every entry before stop)
+            limit = min(limit, (stop - 2 - first) // step + 1)  # (every entry before stop)
         lead = 0  # leading queued hits in that direction
         for i in q:
             if row[i] != open_row or write[i] != w:
@@ -89,12 +91,12 @@ class Streak:
             limit = min(limit, lead)
         b = bank[nxt]
         k = 0
-        t += 1  # when the k-th request would enter
+        t = first + 1  # when the k-th request would enter
         if lead == queued:  # the entering requests are issued too, from period `queued` on, while hits
             while k < limit:
                 r = nxt + k
                 if bank[r] != b or arrival[r] > t:
-                    return k
+                    return k, cmd, first, step
                 k += 1
                 t += step
                 if row[r] != open_row or write[r] != w:
@@ -106,9 +108,9 @@ class Streak:
                 break
             k += 1
             t += step
-        return k
+        return k, cmd, first, step
 
-    def run(self, b: int, c: int, q: list[int], open_row: int, pos: int, stop: int, nxt: int, last_enq: int,
+    def run(self, b: int, c: int, q: list[int], open_row: int, pos: int, stop: float, nxt: int, last_enq: int,
             room: int, nextok: dict[int, int]) -> tuple[int, int, int, list[tuple[int, int, int]], bool]:
         """Serve bank ``b``'s (channel ``c``) row hits from cycle ``pos`` on; cycles from ``stop`` on are
         left alone. ``q``: the bank's queue (updated in place); ``room``: free slots of the channel's
@@ -129,12 +131,8 @@ class Streak:
         hits = sum(1 for i in q if row[i] == open_row)  # queued hits
         while True:
             if not room and h == 0 and not closed_page and nxt < n and bank[nxt] == b:
-                k = self._steady(q, open_row, pos, stop, nxt, nextok)
-                if k:  # k periods of the steady state, at once
-                    w = write[q[0]]
-                    cmd = plain_cmd[w]
-                    t0 = nextok[cmd] if nextok[cmd] > pos else pos
-                    step = self.period[cmd]
+                k, cmd, t0, step = self._steady(q, open_row, pos, stop, nxt, nextok)
+                if k > 0:  # k periods of the steady state, at once
                     seq = q + list(range(nxt, nxt + k))
                     last = t0 + (k - 1) * step
                     issued.extend(zip(seq[:k], range(t0, last + 1, step), repeat(cmd, k)))
