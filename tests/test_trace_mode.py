@@ -156,3 +156,48 @@ def test_frfcfs_serves_a_younger_row_hit_before_an_older_miss():
     _, res = run(hw, text, keep_log=True)
     cols = [(e[6], e[7]) for e in res.log if e[1] == "RD"]
     assert cols == [(0, 0), (0, 1), (1, 0)]
+
+
+STARVED_HW = """name: starved
+dram:
+  preset: gddr6-aim
+  channels: 1
+  refresh_policy: all_bank
+  timing:
+    nREFI: 300        # nRFC 210: 90 cycles between refreshes, too few for a row's ACT..PRE
+controller:
+  queue_depth: 8
+  scheduler: frfcfs
+  page_policy: open
+  address_mapping: rochrababgco
+energy:
+  preset: gddr6
+"""
+
+
+def starved(tmp_path):
+    """A config whose refreshes leave no room for a row's commands, and 50 reads to random rows."""
+    (tmp_path / "hw.yaml").write_text(STARVED_HW)
+    hw = load_hwconfig(tmp_path / "hw.yaml")
+    rng = random.Random(1)
+    m = parse_mapping(hw.controller.address_mapping, hw.dram)
+    return hw, trace_text([m.encode(ba=rng.randrange(4), ro=rng.randrange(64)) for _ in range(50)])
+
+
+@pytest.mark.parametrize("controller", ["fast", "reference"])
+def test_a_refresh_schedule_that_starves_every_request_is_refused_rather_than_run_forever(tmp_path, controller):
+    from pimsim.errors import PimsimError
+
+    hw, text = starved(tmp_path)
+    with pytest.raises(PimsimError, match="64 refreshes in a row fell due with requests queued and none served"):
+        run_trace(build_spec(hw.dram), hw.controller, parse_trace(text, "t"), controller=controller)
+
+
+def test_pimsim_trace_names_the_config_key_of_a_starving_refresh_schedule(tmp_path, capsys):
+    from pimsim.cli.main import main
+
+    _, text = starved(tmp_path)
+    (tmp_path / "t.trace").write_text(text)
+    assert main(["trace", "--hw", str(tmp_path / "hw.yaml"), str(tmp_path / "t.trace"), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert f"{tmp_path / 'hw.yaml'}: dram.timing.nREFI: 64 refreshes in a row" in captured.err and not captured.out

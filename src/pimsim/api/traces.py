@@ -51,7 +51,12 @@ def _dramsim3(hw, tracefile) -> dict[str, Any]:
     spec = build_spec(hw.dram)
     requests = read_trace(tracefile)
     t0 = time.perf_counter()
-    res = run_trace(spec, hw.controller, requests, where=str(tracefile))
+    try:
+        res = run_trace(spec, hw.controller, requests, where=str(tracefile))
+    except PimsimError as exc:  # (a refresh schedule that starves the requests names a config key)
+        if exc.where:
+            raise
+        raise PimsimError(exc.message, where=hw.source, key=exc.key) from None
     return trace_metrics(hw, res, time.perf_counter() - t0)
 
 

@@ -35,9 +35,20 @@ import numpy as np
 from pimsim.dram.engine import Engine
 from pimsim.dram.refresh import due_refresh, make_refresh
 from pimsim.dram.spec import DramSpec
+from pimsim.errors import PimsimError
 from pimsim.traces.streak import Streak
 
 INF = float("inf")
+REFRESH_STALL = 64  # refreshes in a row with requests queued and none served: they leave no room (a livelock)
+
+
+def refresh_stall(spec: DramSpec) -> PimsimError:
+    """The error for a refresh schedule that never lets a queued request be served (refreshes are
+    issued when due, never postponed)."""
+    p = spec.params
+    return PimsimError(f"{REFRESH_STALL} refreshes in a row fell due with requests queued and none served: "
+                       f"a refresh every {p['nREFI']} cycles (nRFC {p['nRFC']}, nRFCpb {p['nRFCpb']}) leaves no "
+                       "room for a request's commands; expected a longer refresh interval", key="dram.timing.nREFI")
 
 
 class FastController:
@@ -237,6 +248,7 @@ class FastController:
                         arrival)
         cols = streak.cols if streak.usable else ()
         nxt = served = 0
+        stall_mark, stalled = 0, 0  # served when the refreshes in a row began, and how many
         last_enq = -1
         now = 0
         nxt, last_enq, _ = enter(nxt, last_enq, 0, 0)
@@ -287,6 +299,12 @@ class FastController:
                 if now >= ref_due[c]:
                     issued, t, blocked = refresh_step(c, now)
                     if issued:
+                        if served != stall_mark or not busy:
+                            stall_mark, stalled = served, 0
+                        else:
+                            stalled += 1
+                            if stalled > REFRESH_STALL:
+                                raise refresh_stall(spec)
                         ref_min = min(ref_due)
                         wake = now + 1
                         continue
