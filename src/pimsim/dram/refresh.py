@@ -15,6 +15,11 @@ from pimsim.dram.engine import Engine
 from pimsim.dram.spec import Addr, DramSpec
 from pimsim.errors import PimsimError
 
+# refreshes issued in a row while work waits and none of it goes: refreshes are issued when due, never
+# postponed, so a schedule that leaves the work no room would go on forever (a livelock); the PIM channels
+# and the trace controllers stop there with an error naming dram.timing.nREFI
+REFRESH_STALL = 64
+
 REFRESH_POLICIES: dict[str, type["RefreshPolicy"]] = {}
 
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 from pimsim.dram.commands import RANK
 from pimsim.dram.engine import Engine
 from pimsim.dram.fast_engine import FastEngine
-from pimsim.dram.refresh import make_refresh
+from pimsim.dram.refresh import REFRESH_STALL, make_refresh
 from pimsim.dram.spec import DramSpec
 from pimsim.errors import PimsimError
 from pimsim.mapping.macro import REFRESH, MacRows, Program, Run
@@ -43,7 +43,6 @@ from pimsim.pim.due import DueWindow
 from pimsim.pim.programs import ProgramReuse
 
 ENGINES: dict[str, type["Channel"]] = {}
-REFRESH_STALL = 64  # refreshes in a row with a command still waiting: the refresh leaves it no room (a livelock)
 
 
 def register(name: str):

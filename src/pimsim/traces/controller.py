@@ -30,10 +30,10 @@ import numpy as np
 from pimsim.config.hw import ControllerConfig
 from pimsim.config.validate import did_you_mean
 from pimsim.dram.engine import Engine
-from pimsim.dram.refresh import due_refresh, make_refresh
+from pimsim.dram.refresh import REFRESH_STALL, due_refresh, make_refresh
 from pimsim.dram.spec import DramSpec
 from pimsim.errors import PimsimError
-from pimsim.traces.fast_controller import REFRESH_STALL, FastController, refresh_stall
+from pimsim.traces.fast_controller import FastController, refresh_stall
 from pimsim.traces.mapping import parse_mapping
 from pimsim.traces.reader import Trace
 

@@ -33,13 +33,12 @@ from heapq import heappop, heappush
 import numpy as np
 
 from pimsim.dram.engine import Engine
-from pimsim.dram.refresh import due_refresh, make_refresh
+from pimsim.dram.refresh import REFRESH_STALL, due_refresh, make_refresh
 from pimsim.dram.spec import DramSpec
 from pimsim.errors import PimsimError
 from pimsim.traces.streak import Streak
 
 INF = float("inf")
-REFRESH_STALL = 64  # refreshes in a row with requests queued and none served: they leave no room (a livelock)
 
 
 def refresh_stall(spec: DramSpec) -> PimsimError:
