@@ -30,10 +30,10 @@ import numpy as np
 from pimsim.config.hw import ControllerConfig
 from pimsim.config.validate import did_you_mean
 from pimsim.dram.engine import Engine
-from pimsim.dram.refresh import REFRESH_STALL, due_refresh, make_refresh
+from pimsim.dram.refresh import due_refresh, make_refresh
 from pimsim.dram.spec import DramSpec
 from pimsim.errors import PimsimError
-from pimsim.traces.fast_controller import FastController, refresh_stall
+from pimsim.traces.fast_controller import FastController, StallWatch
 from pimsim.traces.mapping import parse_mapping
 from pimsim.traces.reader import Trace
 
@@ -152,7 +152,7 @@ class _Controller:
         acted = [False] * n
         nCL, nCWL, nBL = spec.params["nCL"], spec.params["nCWL"], spec.params["nBL"]
         nxt, last_enq, served, done = 0, -1, 0, 0
-        stall_mark, stalled = 0, 0  # served when the refreshes in a row began, and how many
+        stall = StallWatch(spec)
         row_hits = lat_sum = 0
         now = 0
         key = self.key
@@ -182,12 +182,7 @@ class _Controller:
                     cmd, addr, pol = best
                     eng.issue(cmd, addr, now)
                     pol.on_issue(cmd)
-                    if served != stall_mark or not any(qlen):
-                        stall_mark, stalled = served, 0
-                    else:
-                        stalled += 1
-                        if stalled > REFRESH_STALL:
-                            raise refresh_stall(self.spec)
+                    stall.refreshed(served, any(qlen))
                     for b in self.banks_under(cmd, addr):
                         cand[b], cand_t[b] = None, -1
                     issued = True

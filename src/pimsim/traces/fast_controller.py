@@ -41,13 +41,27 @@ from pimsim.traces.streak import Streak
 INF = float("inf")
 
 
-def refresh_stall(spec: DramSpec) -> PimsimError:
-    """The error for a refresh schedule that never lets a queued request be served (refreshes are
-    issued when due, never postponed)."""
-    p = spec.params
-    return PimsimError(f"{REFRESH_STALL} refreshes in a row fell due with requests queued and none served: "
-                       f"a refresh every {p['nREFI']} cycles (nRFC {p['nRFC']}, nRFCpb {p['nRFCpb']}) leaves no "
-                       "room for a request's commands; expected a longer refresh interval", key="dram.timing.nREFI")
+class StallWatch:
+    """Refreshes issued in a row while requests wait and none is served: past ``REFRESH_STALL`` the
+    refresh schedule leaves them no room (refreshes are issued when due, never postponed), and the
+    run ends with an error naming ``dram.timing.nREFI`` rather than going on forever."""
+
+    def __init__(self, spec: DramSpec) -> None:
+        self.spec = spec
+        self.served = 0  # requests served when the refreshes in a row began
+        self.count = 0
+
+    def refreshed(self, served: int, waiting: bool) -> None:
+        if served != self.served or not waiting:
+            self.served, self.count = served, 0
+            return
+        self.count += 1
+        if self.count > REFRESH_STALL:
+            p = self.spec.params
+            raise PimsimError(f"{REFRESH_STALL} refreshes in a row fell due with requests queued and none served: "
+                              f"a refresh every {p['nREFI']} cycles (nRFC {p['nRFC']}, nRFCpb {p['nRFCpb']}) "
+                              "leaves no room for a request's commands; expected a longer refresh interval",
+                              key="dram.timing.nREFI")
 
 
 class FastController:
@@ -247,7 +261,7 @@ class FastController:
                         arrival)
         cols = streak.cols if streak.usable else ()
         nxt = served = 0
-        stall_mark, stalled = 0, 0  # served when the refreshes in a row began, and how many
+        stall = StallWatch(spec)
         last_enq = -1
         now = 0
         nxt, last_enq, _ = enter(nxt, last_enq, 0, 0)
@@ -298,12 +312,7 @@ class FastController:
                 if now >= ref_due[c]:
                     issued, t, blocked = refresh_step(c, now)
                     if issued:
-                        if served != stall_mark or not busy:
-                            stall_mark, stalled = served, 0
-                        else:
-                            stalled += 1
-                            if stalled > REFRESH_STALL:
-                                raise refresh_stall(spec)
+                        stall.refreshed(served, bool(busy))
                         ref_min = min(ref_due)
                         wake = now + 1
                         continue

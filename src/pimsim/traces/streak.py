@@ -70,9 +70,9 @@ class Streak:
         cycle and the period. The channel's queue is full, every request in it is bank b's (the fast
         controller runs a streak only then) and its oldest is a hit; a period issues the oldest hit's
         column command (a plain one, the same for every hit: same direction) and lets the next
-        request enter in the cycle after. Periods follow while the request issued is a hit in that direction and the one
-        entering is for the bank and has arrived, before ``stop``: then commands go one period
-        (``period``) apart and each request enters the cycle after a command."""
+        request enter in the cycle after. Periods follow while the request issued is a hit in that
+        direction and the one entering is for the bank and has arrived, before ``stop``: then commands
+        go one period (``period``) apart and each request enters the cycle after a command."""
         row, write, bank, arrival = self.row, self.write, self.bank, self.arrival
         w = write[q[0]]
         cmd = self.plain_cmd[w]
