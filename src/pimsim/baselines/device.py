@@ -15,10 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import Field
-
 import pimsim
-from pimsim.config.validate import Strict, did_you_mean, validate
+from pimsim.config.strict import Field, Strict
+from pimsim.config.validate import did_you_mean, validate
 from pimsim.config.yamlio import load_yaml
 from pimsim.errors import PimsimError
 

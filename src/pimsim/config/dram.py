@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from pydantic import Field
-
 from pimsim.config.presets import load_preset, preset_names
+from pimsim.config.strict import Field, Strict
 from pimsim.config.timing import PARAMS, overlay_timing, resolve_timing
-from pimsim.config.validate import Strict, validate
+from pimsim.config.validate import validate
 from pimsim.config.yamlio import deep_merge
 from pimsim.errors import PimsimError
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from pydantic import Field
-
 from pimsim.config.presets import load_preset
-from pimsim.config.validate import Strict, validate
+from pimsim.config.strict import Field, Strict
+from pimsim.config.validate import validate
 from pimsim.config.yamlio import deep_merge
 from pimsim.errors import PimsimError
 

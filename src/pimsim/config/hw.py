@@ -10,13 +10,12 @@ import warnings
 from pathlib import Path
 from typing import Any, Optional
 
-from pydantic import Field
-
 from pimsim.config.dram import DramConfig, data_rate_warning, resolve_dram
 from pimsim.config.energy import EnergyConfig, resolve_energy
 from pimsim.config.hashes import digest, override_list
 from pimsim.config.pim import AsicConfig, PimConfig, SimConfig
-from pimsim.config.validate import Strict, did_you_mean, validate
+from pimsim.config.strict import Field, Strict
+from pimsim.config.validate import did_you_mean, validate
 from pimsim.config.yamlio import apply_overrides, apply_sets, load_yaml
 from pimsim.errors import PimsimError, PimsimWarning
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
-from pimsim.config.validate import Strict
+from pimsim.config.strict import Field, Strict
 
 
 class RegisterPathConfig(Strict):

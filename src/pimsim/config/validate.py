@@ -1,19 +1,14 @@
-"""Strict pydantic base model and translation of validation errors into one line."""
+"""Translation of a config model's validation errors into one line (models: ``pimsim.config.strict``)."""
 
 from __future__ import annotations
 
 import difflib
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-
+from pimsim.config.strict import Strict, ValidationError
 from pimsim.errors import PimsimError
 
-
-class Strict(BaseModel):
-    """Frozen, no unknown keys, no silent type coercion."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+__all__ = ["Strict", "did_you_mean", "validate"]
 
 
 def did_you_mean(word: str, known: list[str] | tuple[str, ...]) -> str:
@@ -23,7 +18,7 @@ def did_you_mean(word: str, known: list[str] | tuple[str, ...]) -> str:
     return f" (known: {', '.join(sorted(known))})" if len(known) <= 12 else ""
 
 
-def _known_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+def _known_fields(model: type[Strict], loc: tuple[Any, ...]) -> list[str]:
     """Field names of the sub-model that holds the unknown key at ``loc``."""
     current: Any = model
     for part in loc[:-1]:

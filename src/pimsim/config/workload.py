@@ -40,11 +40,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import Field, ValidationInfo, field_validator
-from pydantic_core import PydanticCustomError
-
 import pimsim
-from pimsim.config.validate import Strict, did_you_mean, validate
+from pimsim.config.strict import Field, FieldError, Strict, field_validator
+from pimsim.config.validate import did_you_mean, validate
 from pimsim.config.yamlio import load_yaml
 from pimsim.errors import PimsimError
 
@@ -89,31 +87,28 @@ class ModelShape(Strict):
 
     @field_validator("d_head")
     @classmethod
-    def _heads_fill_d_model(cls, d_head: int, info: ValidationInfo) -> int:
-        heads, d_model = info.data.get("heads"), info.data.get("d_model")
+    def _heads_fill_d_model(cls, d_head: int, data: dict) -> int:
+        heads, d_model = data.get("heads"), data.get("d_model")
         if heads is not None and d_model is not None and heads * d_head != d_model:
-            raise PydanticCustomError(
-                "shape", "heads x d_head = {heads} x {d_head} = {product} must equal d_model ({d_model})",
-                {"heads": heads, "d_head": d_head, "product": heads * d_head, "d_model": d_model})
+            raise FieldError("shape", f"heads x d_head = {heads} x {d_head} = {heads * d_head} must equal d_model "
+                                      f"({d_model})")
         return d_head
 
     @field_validator("kv_heads")
     @classmethod
-    def _kv_heads_divide_heads(cls, kv_heads: Optional[int], info: ValidationInfo) -> Optional[int]:
-        heads = info.data.get("heads")
+    def _kv_heads_divide_heads(cls, kv_heads: Optional[int], data: dict) -> Optional[int]:
+        heads = data.get("heads")
         if kv_heads is not None and heads is not None and heads % kv_heads:
-            raise PydanticCustomError("shape", "kv_heads ({kv}) must divide heads ({heads})",
-                                      {"kv": kv_heads, "heads": heads})
+            raise FieldError("shape", f"kv_heads ({kv_heads}) must divide heads ({heads})")
         return kv_heads
 
     @field_validator("rotary_dims")
     @classmethod
-    def _rotary_within_head(cls, dims: Optional[int], info: ValidationInfo) -> Optional[int]:
-        d_head = info.data.get("d_head")
-        if dims is not None and (info.data.get("positions") != "rotary" or dims % 2
-                                 or (d_head is not None and dims > d_head)):
-            raise PydanticCustomError("shape", "rotary_dims ({dims}) needs positions: rotary and an even "
-                                      "count of at most d_head ({d_head})", {"dims": dims, "d_head": d_head})
+    def _rotary_within_head(cls, dims: Optional[int], data: dict) -> Optional[int]:
+        d_head = data.get("d_head")
+        if dims is not None and (data.get("positions") != "rotary" or dims % 2 or (d_head is not None and dims > d_head)):
+            raise FieldError("shape", f"rotary_dims ({dims}) needs positions: rotary and an even count of at most "
+                                      f"d_head ({d_head})")
         return dims
 
     # -- derived shape --------------------------------------------------------------------------
