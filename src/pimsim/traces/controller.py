@@ -25,8 +25,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from pimsim.config.hw import ControllerConfig
 from pimsim.config.validate import did_you_mean
 from pimsim.dram.engine import Engine
@@ -81,24 +79,21 @@ def run_trace(spec: DramSpec, ctrl: ControllerConfig, trace: Trace, where: str =
         raise ValueError(f"controller {controller!r} (keep_log={keep_log}): expected one of {CONTROLLERS}, "
                          "and the reference when the log is kept")
     mapping = parse_mapping(ctrl.address_mapping, spec.cfg, where)
-    over = (trace.addr >> np.uint64(mapping.total_bits)) != 0
-    if over.any():
-        i = int(np.argmax(over))
+    addrs = trace.addr
+    if max(addrs) >> mapping.total_bits:
+        i = next(i for i, a in enumerate(addrs) if a >> mapping.total_bits)
         cap = spec.cfg.capacity_bytes
-        raise PimsimError(f"address {int(trace.addr[i]):#x} is beyond the capacity of {cap:#x} bytes",
-                          where=where, key=f"line {int(trace.lines[i])}")
-    f = mapping.decode(trace.addr)
-    fan = spec.fanout
-    rank_flat = f["ch"] * fan[1] + f["ra"]
-    bank_flat = (rank_flat * fan[2] + f["bg"]) * fan[3] + f["ba"]
+        raise PimsimError(f"address {addrs[i]:#x} is beyond the capacity of {cap:#x} bytes",
+                          where=where, key=f"line {trace.lines[i]}")
     key, closed = SCHEDULERS[ctrl.scheduler], ctrl.page_policy == "closed"
     if controller == "fast":
         ctl = FastController(spec, ctrl.queue_depth, key, closed)
     else:
         ctl = _Controller(spec, ctrl.queue_depth, key, closed, keep_log)
-    write = trace.is_write.tolist()
-    done, row_hits, lat_sum = ctl.run(f["ch"].tolist(), bank_flat.tolist(), f["ro"].tolist(), f["co"].tolist(),
-                                      write, trace.arrival.tolist())
+    write = trace.is_write
+    cols = mapping.field(addrs, "co") if controller == "reference" else None  # (the fast path needs no column)
+    done, row_hits, lat_sum = ctl.run(mapping.field(addrs, "ch"), mapping.banks(addrs), mapping.field(addrs, "ro"),
+                                      cols, write, trace.arrival)
     counts = {cmd.name: ctl.eng.counts[i] for i, cmd in enumerate(spec.commands)}
     n = len(write)
     reads = n - sum(write)

@@ -30,8 +30,6 @@ from __future__ import annotations
 
 from heapq import heappop, heappush
 
-import numpy as np
-
 from pimsim.dram.engine import Engine
 from pimsim.dram.refresh import REFRESH_STALL, due_refresh, make_refresh
 from pimsim.dram.spec import DramSpec
@@ -434,8 +432,12 @@ class FastController:
                     break
                 raise RuntimeError("trace controller stalled with requests pending")
             now = now + 1 if wake <= now else int(wake)
-        served_np = np.array(served_at, dtype=np.int64)
-        is_write = np.array(write, dtype=bool)
-        end = served_np + np.where(is_write, spec.params["nCWL"], spec.params["nCL"]) + spec.params["nBL"]
-        lat_sum = int((end - np.array(arrival, dtype=np.int64))[~is_write].sum())
-        return int(end.max()), n - sum(acted), lat_sum
+        # a read is done nCL + nBL after its RD, a write nCWL + nBL after its WR
+        p = spec.params
+        if has_write:
+            reads = [t - a for t, a, w in zip(served_at, arrival, write) if not w]
+            done = max(t + (p["nCWL"] if w else p["nCL"]) for t, w in zip(served_at, write)) + p["nBL"]
+        else:
+            reads = [t - a for t, a in zip(served_at, arrival)]
+            done = max(served_at) + p["nCL"] + p["nBL"]
+        return done, n - sum(acted), sum(reads) + len(reads) * (p["nCL"] + p["nBL"])

@@ -7,9 +7,8 @@ power of two; the column field counts bursts per row, not device columns.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
 
 from pimsim.config.dram import DramConfig
 from pimsim.errors import PimsimError
@@ -35,11 +34,25 @@ class AddressMapping:
     def total_bits(self) -> int:
         return self.offset_bits + sum(self.widths.values())
 
-    def decode(self, addrs: np.ndarray) -> dict[str, np.ndarray]:
-        """Field values of every address (vectorised)."""
-        a = addrs.astype(np.uint64)
-        return {f: ((a >> np.uint64(self.shifts[f])) & np.uint64((1 << self.widths[f]) - 1)).astype(np.int64)
-                for f in FIELDS}
+    def decode(self, addrs: Sequence[int]) -> dict[str, list[int]]:
+        """Field values of every address."""
+        return {f: self.field(addrs, f) for f in FIELDS}
+
+    def field(self, addrs: Sequence[int], name: str) -> list[int]:
+        """Field ``name`` of every address."""
+        shift, mask = self.shifts[name], (1 << self.widths[name]) - 1
+        return [(a >> shift) & mask for a in addrs] if mask else [0] * len(addrs)
+
+    def banks(self, addrs: Sequence[int]) -> list[int]:
+        """The bank of every address, numbered channel by channel, rank by rank, bank group by bank group
+        (``(((ch ranks + ra) bank_groups + bg) banks_per_group + ba``: the fields' bits side by side)."""
+        out, pos = [0] * len(addrs), 0
+        for f in ("ba", "bg", "ra", "ch"):
+            shift, mask, at = self.shifts[f], (1 << self.widths[f]) - 1, pos
+            if mask:
+                out = [b | ((a >> shift) & mask) << at for b, a in zip(out, addrs)]
+            pos += self.widths[f]
+        return out
 
     def encode(self, ch: int = 0, ra: int = 0, bg: int = 0, ba: int = 0, ro: int = 0, co: int = 0) -> int:
         vals = {"ch": ch, "ra": ra, "bg": bg, "ba": ba, "ro": ro, "co": co}

@@ -7,10 +7,9 @@ decrease.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
 
 from pimsim.config.yamlio import read_text
 from pimsim.errors import PimsimError
@@ -20,10 +19,10 @@ OPS = {"READ": False, "WRITE": True}
 
 @dataclass(frozen=True)
 class Trace:
-    addr: np.ndarray  # uint64 byte addresses
-    is_write: np.ndarray  # bool
-    arrival: np.ndarray  # int64 cycles
-    lines: np.ndarray  # source line numbers, for messages
+    addr: list[int]  # byte addresses (below 2**64)
+    is_write: list[bool]
+    arrival: list[int]  # cycles, never decreasing
+    lines: Sequence[int]  # source line numbers, for messages
 
     def __len__(self) -> int:
         return len(self.addr)
@@ -57,11 +56,10 @@ def _parse_plain(text: str) -> Trace | None:
         addrs = [int(x, 16) for x in a]
     except ValueError:
         return None
-    arrivals = np.array(cyc, dtype=np.int64) if max(map(len, cyc)) < 19 else None
-    if arrivals is None or (n > 1 and bool((np.diff(arrivals) < 0).any())) or max(addrs) >= 1 << 64:
+    arrivals = list(map(int, cyc))
+    if arrivals != sorted(arrivals) or max(addrs) >= 1 << 64:  # (sorting sorted values is one pass)
         return None
-    return Trace(np.array(addrs, dtype=np.uint64), np.fromiter(map("WRITE".__eq__, ops), bool, n), arrivals,
-                 np.arange(1, n + 1, dtype=np.int64))
+    return Trace(addrs, list(map("WRITE".__eq__, ops)), arrivals, range(1, n + 1))
 
 
 def _parse_lines(text: str, where: str) -> Trace:
@@ -98,8 +96,7 @@ def _parse_lines(text: str, where: str) -> Trace:
         lines.append(n)
     if not addrs:
         raise PimsimError("trace holds no requests", where=where)
-    return Trace(np.array(addrs, dtype=np.uint64), np.array(writes, dtype=bool),
-                 np.array(arrivals, dtype=np.int64), np.array(lines, dtype=np.int64))
+    return Trace(addrs, writes, arrivals, lines)
 
 
 def read_trace(path: str | Path) -> Trace:
