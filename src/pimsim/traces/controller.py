@@ -37,11 +37,12 @@ from pimsim.traces.reader import Trace
 
 INF = float("inf")
 
-# Scheduler: priority key of a ready candidate (smaller wins); MISS is above any request's index.
+# Scheduler: a ready candidate's priority (smaller wins) is a base plus its request's index (its age),
+# the base of a row hit's column access and that of a miss's PRE or ACT; MISS is above any index.
 MISS = 1 << 62
 SCHEDULERS = {
-    "frfcfs": lambda is_hit, idx: idx if is_hit else MISS + idx,  # row hits first, then oldest
-    "fcfs": lambda is_hit, idx: idx,  # oldest first
+    "frfcfs": (0, MISS),  # row hits first, then oldest
+    "fcfs": (0, 0),  # oldest first
 }
 PAGE_POLICIES = ("open", "closed")  # closed: auto-precharge when no queued request hits the row
 
@@ -85,11 +86,11 @@ def run_trace(spec: DramSpec, ctrl: ControllerConfig, trace: Trace, where: str =
         cap = spec.cfg.capacity_bytes
         raise PimsimError(f"address {addrs[i]:#x} is beyond the capacity of {cap:#x} bytes",
                           where=where, key=f"line {trace.lines[i]}")
-    key, closed = SCHEDULERS[ctrl.scheduler], ctrl.page_policy == "closed"
+    bases, closed = SCHEDULERS[ctrl.scheduler], ctrl.page_policy == "closed"
     if controller == "fast":
-        ctl = FastController(spec, ctrl.queue_depth, key, closed)
+        ctl = FastController(spec, ctrl.queue_depth, bases, closed)
     else:
-        ctl = _Controller(spec, ctrl.queue_depth, key, closed, keep_log)
+        ctl = _Controller(spec, ctrl.queue_depth, bases, closed, keep_log)
     write = trace.is_write
     cols = mapping.field(addrs, "co") if controller == "reference" else None  # (the fast path needs no column)
     done, row_hits, lat_sum = ctl.run(mapping.field(addrs, "ch"), mapping.banks(addrs), mapping.field(addrs, "ro"),
@@ -104,10 +105,11 @@ def run_trace(spec: DramSpec, ctrl: ControllerConfig, trace: Trace, where: str =
 class _Controller:
     """The per-command reference: every command through the engine's checked ``issue``."""
 
-    def __init__(self, spec: DramSpec, depth: int, key, closed_page: bool, keep_log: bool) -> None:
+    def __init__(self, spec: DramSpec, depth: int, bases: tuple[int, int], closed_page: bool,
+                 keep_log: bool) -> None:
         self.spec = spec
         self.depth = depth
-        self.key = key
+        self.bases = bases
         self.closed_page = closed_page
         self.eng = Engine(spec, keep_log=keep_log)
         self.refresh = make_refresh(spec)
@@ -150,7 +152,7 @@ class _Controller:
         stall = StallWatch(spec)
         row_hits = lat_sum = 0
         now = 0
-        key = self.key
+        hit_base, miss_base = self.bases
         ACT, PRE = self.ACT, self.PRE
         open_row = eng.open_row
         n_banks = len(open_row)
@@ -205,7 +207,7 @@ class _Controller:
                         t = r3[cmd]
                     cand_t[b] = t
                     if t <= now:
-                        k = key(is_hit, req)
+                        k = (hit_base if is_hit else miss_base) + req
                         if best_key is None or k < best_key:
                             best_key, best = k, (cmd, b, req)
                     elif t < wake:

@@ -63,10 +63,10 @@ class StallWatch:
 
 
 class FastController:
-    def __init__(self, spec: DramSpec, depth: int, key, closed_page: bool) -> None:
+    def __init__(self, spec: DramSpec, depth: int, bases: tuple[int, int], closed_page: bool) -> None:
         self.spec = spec
         self.depth = depth
-        self.key = key
+        self.bases = bases  # the scheduler's priority bases (pimsim.traces.controller.SCHEDULERS)
         self.closed_page = closed_page
         self.eng = Engine(spec)
         self.refresh = make_refresh(spec)
@@ -105,7 +105,8 @@ class FastController:
         n_ch, ranks = spec.cfg.channels, spec.cfg.ranks
         open_row = eng.open_row
         NB = len(open_row)
-        depth, key, closed_page = self.depth, self.key, self.closed_page
+        depth, closed_page = self.depth, self.closed_page
+        hit_base, miss_base = self.bases
         ids = spec.cmd_id
         ACT, PRE, RD, WR, RDA, WRA = (ids[c] for c in ("ACT", "PRE", "RD", "WR", "RDA", "WRA"))
         # the commands the scheduler may pick for this trace: their entries are written at once, the
@@ -162,14 +163,14 @@ class FastController:
                         if row[i] == r_open:
                             auto = closed_page and not any(row[j] == r_open for j in q if j != i)
                             cmd = (WRA if auto else WR) if write[i] else (RDA if auto else RD)
-                            cand_key[b] = key(True, i)
+                            cand_key[b] = hit_base + i
                             break
                     else:
                         i, cmd = q[0], PRE
-                        cand_key[b] = key(False, i)
+                        cand_key[b] = miss_base + i
                 else:
                     i, cmd = q[0], ACT
-                    cand_key[b] = key(False, i)
+                    cand_key[b] = miss_base + i
                 cand_cmd[b], cand_req[b] = cmd, i
                 known[b] = 1
             cmd = cand_cmd[b]
@@ -404,7 +405,10 @@ class FastController:
                         qlen[c] -= 1
                         served += 1
                         served_at[req] = now
-                    forget(b)
+                    s = in_bucket[b]  # (forget(b): the bank was picked from its bucket)
+                    s.discard(b)
+                    in_bucket[b] = None
+                    known[b] = 0
                     if q:
                         t = place(b, now)
                         if t <= now:
