@@ -8,8 +8,6 @@ from typing import Any
 from pimsim.config.strict import Strict, ValidationError
 from pimsim.errors import PimsimError
 
-__all__ = ["Strict", "did_you_mean", "validate"]
-
 
 def did_you_mean(word: str, known: list[str] | tuple[str, ...]) -> str:
     close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.5)

