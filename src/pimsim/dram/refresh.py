@@ -167,3 +167,26 @@ def due_refresh(policies, eng, now: int, rank_base: int) -> tuple:
         elif pol.next_due < wake:
             wake = pol.next_due
     return best, wake, blocked
+
+
+class StallWatch:
+    """Refreshes issued in a row while requests wait and none is served: past ``REFRESH_STALL`` the
+    refresh schedule leaves them no room (refreshes are issued when due, never postponed), and the
+    run ends with an error naming ``dram.timing.nREFI`` rather than going on forever."""
+
+    def __init__(self, spec: DramSpec) -> None:
+        self.spec = spec
+        self.served = 0  # requests served when the refreshes in a row began
+        self.count = 0
+
+    def refreshed(self, served: int, waiting: bool) -> None:
+        if served != self.served or not waiting:
+            self.served, self.count = served, 0
+            return
+        self.count += 1
+        if self.count > REFRESH_STALL:
+            p = self.spec.params
+            raise PimsimError(f"{REFRESH_STALL} refreshes in a row fell due with requests queued and none served: "
+                              f"a refresh every {p['nREFI']} cycles (nRFC {p['nRFC']}, nRFCpb {p['nRFCpb']}) "
+                              "leaves no room for a request's commands; expected a longer refresh interval",
+                              key="dram.timing.nREFI")

@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from pimsim.config.hw import ControllerConfig
 from pimsim.config.validate import did_you_mean
 from pimsim.dram.engine import Engine
-from pimsim.dram.refresh import due_refresh, make_refresh
+from pimsim.dram.refresh import StallWatch, due_refresh, make_refresh
 from pimsim.dram.spec import DramSpec
 from pimsim.errors import PimsimError
-from pimsim.traces.fast_controller import FastController, StallWatch
+from pimsim.traces.fast_controller import FastController
 from pimsim.traces.mapping import parse_mapping
 from pimsim.traces.reader import Trace
 

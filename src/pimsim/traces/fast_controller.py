@@ -31,35 +31,11 @@ from __future__ import annotations
 from heapq import heappop, heappush
 
 from pimsim.dram.engine import Engine
-from pimsim.dram.refresh import REFRESH_STALL, due_refresh, make_refresh
+from pimsim.dram.refresh import StallWatch, due_refresh, make_refresh
 from pimsim.dram.spec import DramSpec
-from pimsim.errors import PimsimError
 from pimsim.traces.streak import Streak
 
 INF = float("inf")
-
-
-class StallWatch:
-    """Refreshes issued in a row while requests wait and none is served: past ``REFRESH_STALL`` the
-    refresh schedule leaves them no room (refreshes are issued when due, never postponed), and the
-    run ends with an error naming ``dram.timing.nREFI`` rather than going on forever."""
-
-    def __init__(self, spec: DramSpec) -> None:
-        self.spec = spec
-        self.served = 0  # requests served when the refreshes in a row began
-        self.count = 0
-
-    def refreshed(self, served: int, waiting: bool) -> None:
-        if served != self.served or not waiting:
-            self.served, self.count = served, 0
-            return
-        self.count += 1
-        if self.count > REFRESH_STALL:
-            p = self.spec.params
-            raise PimsimError(f"{REFRESH_STALL} refreshes in a row fell due with requests queued and none served: "
-                              f"a refresh every {p['nREFI']} cycles (nRFC {p['nRFC']}, nRFCpb {p['nRFCpb']}) "
-                              "leaves no room for a request's commands; expected a longer refresh interval",
-                              key="dram.timing.nREFI")
 
 
 class FastController:
